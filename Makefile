@@ -1,0 +1,79 @@
+# Makefile -- builds libreqtag.so and reqtag into build/, runs the tests, installs.
+CC       ?= gcc
+CXX      ?= g++
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BUILD    ?= build
+BINDIR    = $(PREFIX)/bin
+LIBDIR    = $(PREFIX)/lib/reqtag
+MANDIR    = $(PREFIX)/share/man/man1
+
+WARN      = -Wall -Wextra -Werror
+CFLAGS   ?= -O2 -g
+BASEFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE
+SHIMFLAGS = $(BASEFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-strict-aliasing
+SANFLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+
+SHIM_SRC  = $(wildcard shim/*.c) common/settings.c
+SHIM_HDR  = $(wildcard shim/*.h) common/settings.h
+INJ_SRC   = $(wildcard injector/*.c) common/settings.c
+INJ_HDR   = $(wildcard injector/*.h) common/settings.h
+UNIT_SRC  = $(wildcard tests/unit/test_*.c)
+UNITS     = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
+FIX_C     = $(wildcard tests/fixtures/*.c)
+FIX_CXX   = $(wildcard tests/fixtures/*.cpp)
+FIXTURES  = $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIX_C)) \
+            $(patsubst tests/fixtures/%.cpp,$(BUILD)/fixtures/%,$(FIX_CXX))
+# The pure modules a unit test links against: test_<module>.c tests shim/<module>.c.
+PURE      = shim/scan.c shim/reqid.c shim/lines.c shim/tag.c common/settings.c
+
+.PHONY: all test unit fixtures deps install uninstall clean bench
+
+all: $(BUILD)/libreqtag.so $(BUILD)/reqtag
+
+$(BUILD)/libreqtag.so: $(SHIM_SRC) $(SHIM_HDR) | $(BUILD)
+	$(CC) $(SHIMFLAGS) $(CFLAGS) -shared -o $@ $(SHIM_SRC) -ldl -lpthread -Wl,-z,now -Wl,-z,defs
+
+$(BUILD)/reqtag: $(INJ_SRC) $(INJ_HDR) | $(BUILD)
+	$(CC) $(BASEFLAGS) $(CFLAGS) -DREQTAG_LIBDIR='"$(LIBDIR)"' -o $@ $(INJ_SRC)
+
+$(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(PURE) $(SHIM_HDR) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) $(SANFLAGS) -Ishim -Icommon -o $@ $< $(PURE)
+
+$(BUILD)/fixtures/%: tests/fixtures/%.c | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -O2 -g -o $@ $< -lpthread
+
+$(BUILD)/fixtures/%: tests/fixtures/%.cpp | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CXX) -std=gnu++17 $(WARN) -O2 -g -o $@ $< -lpthread
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+unit: $(UNITS)
+fixtures: $(FIXTURES)
+
+deps:
+	scripts/deps.sh test
+
+# Runs everything and ends with the line "N passed, N failed".
+test: deps
+	$(MAKE) all unit fixtures
+	tests/run.sh $(BUILD)
+
+bench: all fixtures
+	scripts/bench.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)
+	install -m 755 $(BUILD)/reqtag $(DESTDIR)$(BINDIR)/reqtag
+	install -m 644 $(BUILD)/libreqtag.so $(DESTDIR)$(LIBDIR)/libreqtag.so
+	install -m 644 man/reqtag.1 $(DESTDIR)$(MANDIR)/reqtag.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/reqtag $(DESTDIR)$(LIBDIR)/libreqtag.so $(DESTDIR)$(MANDIR)/reqtag.1
+
+clean:
+	rm -rf $(BUILD)

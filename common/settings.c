@@ -1,0 +1,216 @@
+/* settings.c -- the REQTAG_* table and its parsers (pure: no allocation, no stdio). */
+#include "settings.h"
+
+#include <string.h>
+
+static int parse_header(const char *v, struct reqtag_config *cfg, const char **why);
+static int parse_generate(const char *v, struct reqtag_config *cfg, const char **why);
+static int parse_format(const char *v, struct reqtag_config *cfg, const char **why);
+static int parse_disable(const char *v, struct reqtag_config *cfg, const char **why);
+
+const struct reqtag_setting reqtag_settings[] = {
+    {"REQTAG_HEADER", "X-Request-ID", "header", 'H', NULL, "NAMES",
+     "request headers holding the ID, comma-separated, first present wins; traceparent gives its trace-id",
+     parse_header},
+    {"REQTAG_GENERATE", "1", "no-generate", 0, "0", NULL,
+     "give a request without a usable ID a fresh 32-hex ID (on by default; --no-generate leaves it untagged)",
+     parse_generate},
+    {"REQTAG_FORMAT", "[{id}] ", "format", 0, NULL, "TEMPLATE",
+     "the tag put in front of each line; {id} is the request ID", parse_format},
+    {"REQTAG_DISABLE", "0", "disable", 0, "1", NULL,
+     "load the shim but pass every call straight through", parse_disable},
+};
+const size_t reqtag_nsettings = sizeof reqtag_settings / sizeof reqtag_settings[0];
+
+static int is_tchar(unsigned char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return 1;
+    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+static unsigned char lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+static int parse_header(const char *v, struct reqtag_config *cfg, const char **why)
+{
+    struct reqtag_config out = *cfg;
+    out.nheaders = 0;
+    const char *p = v;
+    for (;;) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *start = p;
+        while (is_tchar((unsigned char)*p))
+            p++;
+        size_t len = (size_t)(p - start);
+        while (*p == ' ' || *p == '\t')
+            p++;
+        if (*p != ',' && *p != '\0') {
+            *why = "a header name may hold only letters, digits and !#$%&'*+-.^_`|~";
+            return -1;
+        }
+        if (len == 0) {
+            *why = "empty header name";
+            return -1;
+        }
+        if (len > REQTAG_MAX_HEADER_LEN) {
+            *why = "header name longer than 63 bytes";
+            return -1;
+        }
+        if (out.nheaders == REQTAG_MAX_HEADERS) {
+            *why = "more than 8 header names";
+            return -1;
+        }
+        char *dst = out.header[out.nheaders];
+        for (size_t i = 0; i < len; i++)
+            dst[i] = (char)lower((unsigned char)start[i]);
+        dst[len] = '\0';
+        out.header_len[out.nheaders] = (uint8_t)len;
+        out.header_traceparent[out.nheaders] = (len == 11 && memcmp(dst, "traceparent", 11) == 0);
+        out.nheaders++;
+        if (*p == '\0')
+            break;
+        p++; /* the comma */
+    }
+    *cfg = out;
+    return 0;
+}
+
+static int parse_bool(const char *v, bool *out, const char **why)
+{
+    static const char *const yes[] = {"1", "true", "yes", "on"};
+    static const char *const no[] = {"0", "false", "no", "off"};
+    for (size_t i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0) {
+            *out = true;
+            return 0;
+        }
+        if (strcasecmp(v, no[i]) == 0) {
+            *out = false;
+            return 0;
+        }
+    }
+    *why = "expected 1 or 0 (true/false, yes/no, on/off)";
+    return -1;
+}
+
+static int parse_generate(const char *v, struct reqtag_config *cfg, const char **why)
+{
+    return parse_bool(v, &cfg->generate, why);
+}
+
+static int parse_disable(const char *v, struct reqtag_config *cfg, const char **why)
+{
+    return parse_bool(v, &cfg->disable, why);
+}
+
+/* Append a literal run to the compiled format, merging with a preceding literal. */
+static int add_literal(struct reqtag_tagfmt *f, size_t *litlen, const char *s, size_t n)
+{
+    if (n == 0)
+        return 0;
+    if (*litlen + n > sizeof f->lit)
+        return -1;
+    memcpy(f->lit + *litlen, s, n);
+    if (f->nseg > 0 && f->seg[f->nseg - 1].kind == TAG_LITERAL) {
+        f->seg[f->nseg - 1].len = (uint8_t)(f->seg[f->nseg - 1].len + n);
+    } else {
+        if (f->nseg == REQTAG_MAX_SEGMENTS)
+            return -1;
+        f->seg[f->nseg++] = (struct tag_seg){TAG_LITERAL, (uint8_t)*litlen, (uint8_t)n};
+    }
+    *litlen += n;
+    return 0;
+}
+
+static int parse_format(const char *v, struct reqtag_config *cfg, const char **why)
+{
+    struct reqtag_tagfmt f = {0};
+    size_t litlen = 0, n = strlen(v);
+    int have_id = 0;
+    if (n >= REQTAG_MAX_FORMAT) {
+        *why = "longer than 127 bytes";
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)v[i];
+        if (c < 0x20 || c == 0x7f) {
+            *why = "control characters are not allowed";
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < n;) {
+        if (v[i] == '{') {
+            const char *close = memchr(v + i, '}', n - i);
+            if (close == NULL) {
+                *why = "unclosed {";
+                return -1;
+            }
+            size_t plen = (size_t)(close - (v + i)) + 1;
+            if (plen == 4 && memcmp(v + i, "{id}", 4) == 0) {
+                if (f.nseg == REQTAG_MAX_SEGMENTS) {
+                    *why = "too many pieces";
+                    return -1;
+                }
+                f.seg[f.nseg++] = (struct tag_seg){TAG_ID, 0, 0};
+                have_id = 1;
+            } else {
+                *why = "unknown placeholder (only {id} is known)";
+                return -1;
+            }
+            i += plen;
+            continue;
+        }
+        size_t j = i;
+        while (j < n && v[j] != '{')
+            j++;
+        if (add_literal(&f, &litlen, v + i, j - i) != 0) {
+            *why = "too many pieces";
+            return -1;
+        }
+        i = j;
+    }
+    if (!have_id) {
+        *why = "has no {id}";
+        return -1;
+    }
+    cfg->format = f;
+    return 0;
+}
+
+int settings_parse_one(const struct reqtag_setting *s, const char *value, struct reqtag_config *cfg,
+                       const char **why)
+{
+    *why = "";
+    return s->parse(value, cfg, why);
+}
+
+const struct reqtag_setting *settings_find(const char *env)
+{
+    for (size_t i = 0; i < reqtag_nsettings; i++)
+        if (strcmp(reqtag_settings[i].env, env) == 0)
+            return &reqtag_settings[i];
+    return NULL;
+}
+
+void settings_load(struct reqtag_config *cfg, settings_get_fn get, settings_warn_fn warn)
+{
+    const char *why;
+    memset(cfg, 0, sizeof *cfg);
+    for (size_t i = 0; i < reqtag_nsettings; i++)
+        (void)settings_parse_one(&reqtag_settings[i], reqtag_settings[i].def, cfg, &why);
+    if (get == NULL)
+        return;
+    for (size_t i = 0; i < reqtag_nsettings; i++) {
+        const struct reqtag_setting *s = &reqtag_settings[i];
+        const char *v = get(s->env);
+        if (v == NULL)
+            continue;
+        /* A failed parser leaves cfg untouched, so the default stays. */
+        if (settings_parse_one(s, v, cfg, &why) != 0 && warn != NULL)
+            warn(s, v, why);
+    }
+}

@@ -1,0 +1,84 @@
+/* settings.h -- the REQTAG_* settings: one table, one parser, shared by the shim and the injector.
+ *
+ * Contract:
+ * - reqtag_settings[] lists every setting once: environment name, default, the reqtag option that
+ *   sets it, one line of documentation, and the parser that turns a string into config fields.
+ * - settings_load() fills a struct reqtag_config from a lookup function (getenv in the shim).
+ *   It never allocates, never touches stdio and never fails: a bad value is reported through
+ *   `warn` (once per call, per setting) and that setting keeps its default.
+ * - Parsers are pure: they read the string and write only into the config they are given.
+ *   They return 0, or -1 with *why set to a static reason.
+ */
+#ifndef REQTAG_SETTINGS_H
+#define REQTAG_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define REQTAG_VERSION "0.1.0"
+
+enum {
+    REQTAG_MAX_HEADERS = 8,    /* names in REQTAG_HEADER */
+    REQTAG_MAX_HEADER_LEN = 63,
+    REQTAG_MAX_ID = 200,       /* bytes in a safe request ID */
+    REQTAG_GEN_ID_LEN = 32,    /* generated IDs: 128 bits as lowercase hex */
+    REQTAG_MAX_FORMAT = 128,   /* bytes in REQTAG_FORMAT */
+    REQTAG_MAX_SEGMENTS = 16,  /* literal and placeholder pieces of a compiled format */
+};
+
+/* One piece of the tag template: literal text, or a placeholder filled per line. */
+enum tag_seg_kind { TAG_LITERAL, TAG_ID };
+
+struct tag_seg {
+    uint8_t kind;   /* enum tag_seg_kind */
+    uint8_t off;    /* literal: offset into reqtag_tagfmt.lit */
+    uint8_t len;    /* literal: length */
+};
+
+struct reqtag_tagfmt {
+    uint8_t nseg;
+    struct tag_seg seg[REQTAG_MAX_SEGMENTS];
+    char lit[REQTAG_MAX_FORMAT];
+};
+
+/* The parsed settings. Header names are stored lowercase. */
+struct reqtag_config {
+    uint8_t nheaders;
+    uint8_t header_len[REQTAG_MAX_HEADERS];
+    bool header_traceparent[REQTAG_MAX_HEADERS]; /* this name is `traceparent`: take its trace-id */
+    char header[REQTAG_MAX_HEADERS][REQTAG_MAX_HEADER_LEN + 1];
+    bool generate;
+    bool disable;
+    struct reqtag_tagfmt format;
+};
+
+struct reqtag_setting {
+    const char *env;        /* environment variable, e.g. "REQTAG_HEADER" */
+    const char *def;        /* default, as the string the parser accepts */
+    const char *opt_long;   /* reqtag option, e.g. "header" for --header */
+    char opt_short;         /* short option letter, or 0 */
+    const char *opt_sets;   /* for a flag option: the value it sets; NULL: the option takes a value */
+    const char *metavar;    /* what the option's value is called in --help */
+    const char *doc;        /* one line for --help and the README */
+    int (*parse)(const char *value, struct reqtag_config *cfg, const char **why);
+};
+
+extern const struct reqtag_setting reqtag_settings[];
+extern const size_t reqtag_nsettings;
+
+/* Called for a bad value: the setting, the rejected value (unsanitized, caller escapes it), why. */
+typedef void (*settings_warn_fn)(const struct reqtag_setting *s, const char *value, const char *why);
+typedef const char *(*settings_get_fn)(const char *name);
+
+/* Fill *cfg: defaults first, then every variable `get` returns non-NULL for. */
+void settings_load(struct reqtag_config *cfg, settings_get_fn get, settings_warn_fn warn);
+
+/* Parse one value into *cfg with the setting's parser; 0 or -1 with *why. */
+int settings_parse_one(const struct reqtag_setting *s, const char *value, struct reqtag_config *cfg,
+                       const char **why);
+
+/* Find a setting by environment name; NULL when unknown. */
+const struct reqtag_setting *settings_find(const char *env);
+
+#endif

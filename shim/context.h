@@ -1,0 +1,44 @@
+/* context.h -- the calling thread's request: initial-exec TLS, copied by value, never shared.
+ *
+ * Contract:
+ * - me() is the calling thread's state; one %fs-relative access, safe in signal handlers.
+ * - A context is a value (the ID bytes); copying it (thread creation, adoption from a
+ *   connection) never shares mutable state. len 0 means "no request".
+ * - ctx_set() takes a safe ID (the caller checked it) of 1..REQTAG_MAX_ID bytes.
+ */
+#ifndef REQTAG_CONTEXT_H
+#define REQTAG_CONTEXT_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "../common/settings.h"
+#include "lines.h"
+
+struct reqctx {
+    uint8_t len;
+    char id[REQTAG_MAX_ID];
+};
+
+struct tstate {
+    struct reqctx ctx;    /* the request this thread works for */
+    struct lines lines;   /* its partial stderr line, if any (buf is mmap'd on first need) */
+    uint8_t writing;      /* inside out_line: a signal handler's write passes through untouched */
+};
+
+extern __thread struct tstate reqtag_tls __attribute__((tls_model("initial-exec")));
+
+static inline struct tstate *me(void)
+{
+    return &reqtag_tls;
+}
+
+static inline void ctx_set(struct reqctx *c, const char *id, size_t len)
+{
+    if (len > REQTAG_MAX_ID)
+        len = 0;
+    memcpy(c->id, id, len);
+    c->len = (uint8_t)len;
+}
+
+#endif

@@ -1,0 +1,60 @@
+/* fdtab.c -- the per-descriptor table: fixed top level, chunks mapped on demand, never freed. */
+#include "fdtab.h"
+
+#include <sys/mman.h>
+
+static struct fdent *top[FDTAB_MAX / FDTAB_CHUNK];
+uint32_t fdtab_epoch2 = 1;
+
+struct fdent *fdtab_get(int fd)
+{
+    if (fd < 0 || fd >= FDTAB_MAX)
+        return NULL;
+    struct fdent *chunk = __atomic_load_n(&top[fd / FDTAB_CHUNK], __ATOMIC_ACQUIRE);
+    return chunk ? &chunk[fd % FDTAB_CHUNK] : NULL;
+}
+
+struct fdent *fdtab_make(int fd)
+{
+    struct fdent *e = fdtab_get(fd);
+    if (e != NULL || fd < 0 || fd >= FDTAB_MAX)
+        return e;
+    size_t size = sizeof(struct fdent) * FDTAB_CHUNK;
+    void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return NULL;
+    struct fdent *expect = NULL;
+    if (!__atomic_compare_exchange_n(&top[fd / FDTAB_CHUNK], &expect, (struct fdent *)m, false,
+                                     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+        munmap(m, size); /* another thread made it first */
+    return fdtab_get(fd);
+}
+
+void fdtab_forget(int fd)
+{
+    if (fd == 2)
+        __atomic_add_fetch(&fdtab_epoch2, 1, __ATOMIC_ACQ_REL);
+    struct fdent *e = fdtab_get(fd);
+    if (e != NULL) {
+        fdent_set_kind(e, FD_UNKNOWN);
+        e->cur.len = 0;
+    }
+}
+
+void fdtab_forget_range(unsigned lo, unsigned hi)
+{
+    if (lo <= 2 && hi >= 2)
+        __atomic_add_fetch(&fdtab_epoch2, 1, __ATOMIC_ACQ_REL);
+    for (unsigned c = lo / FDTAB_CHUNK; c < FDTAB_MAX / FDTAB_CHUNK && c <= hi / FDTAB_CHUNK; c++) {
+        struct fdent *chunk = __atomic_load_n(&top[c], __ATOMIC_ACQUIRE);
+        if (chunk == NULL)
+            continue;
+        for (unsigned i = 0; i < FDTAB_CHUNK; i++) {
+            unsigned fd = c * FDTAB_CHUNK + i;
+            if (fd >= lo && fd <= hi) {
+                fdent_set_kind(&chunk[i], FD_UNKNOWN);
+                chunk[i].cur.len = 0;
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+/* fdtab.h -- what the shim knows about each descriptor: a flat table indexed by fd number.
+ *
+ * Contract:
+ * - The table is two-level (a fixed top array of chunk pointers, chunks of FDTAB_CHUNK entries
+ *   mmap'd on first use and published with a compare-and-swap), so lookups take no lock and
+ *   never allocate; only fdtab_make() may map a new chunk. Chunks are never unmapped.
+ * - fdtab_get() returns the entry, or NULL when its chunk was never made or fd is out of range
+ *   (0 .. FDTAB_MAX-1); fdtab_make() makes the chunk, or returns NULL when it cannot.
+ * - fdtab_forget() is called whenever fd starts or stops naming a file (open, close, dup2 ...):
+ *   the entry goes back to FD_UNKNOWN. Forgetting fd 2 also moves fdtab_epoch2, which tells
+ *   the stderr check that "the same file as fd 2" must be looked up again.
+ * - Entries are written by the thread that owns the operation; fields read by other threads
+ *   (kind) are accessed atomically. A torn read of a scanner state can only cost a missed ID,
+ *   never a crash: the scanner bounds every index.
+ */
+#ifndef REQTAG_FDTAB_H
+#define REQTAG_FDTAB_H
+
+#include <stdint.h>
+
+#include "context.h"
+#include "scan.h"
+
+enum { FDTAB_CHUNK = 256, FDTAB_MAX = 1 << 20 };
+
+enum fd_kind {
+    FD_UNKNOWN = 0, /* never looked at, or changed since */
+    FD_CONN,        /* an accepted connection: reads are scanned for request heads */
+    FD_STDERR,      /* the same file as fd 2 (as of epoch) */
+    FD_OTHER,       /* looked at: not stderr (as of epoch) */
+};
+
+struct fdent {
+    uint8_t kind;        /* enum fd_kind; atomic access */
+    uint32_t epoch;      /* fdtab_epoch2 when kind FD_STDERR / FD_OTHER was decided */
+    struct reqctx cur;   /* FD_CONN: the request now being served on this connection */
+    struct scan scan;    /* FD_CONN: where its request stream is */
+};
+
+extern uint32_t fdtab_epoch2;
+
+struct fdent *fdtab_get(int fd);
+struct fdent *fdtab_make(int fd);
+void fdtab_forget(int fd);
+void fdtab_forget_range(unsigned lo, unsigned hi);
+
+static inline uint8_t fdent_kind(const struct fdent *e)
+{
+    return __atomic_load_n(&e->kind, __ATOMIC_ACQUIRE);
+}
+
+static inline void fdent_set_kind(struct fdent *e, uint8_t k)
+{
+    __atomic_store_n(&e->kind, k, __ATOMIC_RELEASE);
+}
+
+#endif

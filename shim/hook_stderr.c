@@ -1,0 +1,137 @@
+/* hook_stderr.c -- write, writev and the dprintf family on stderr-like descriptors -> tagged lines.
+ *
+ * A call is taken over only when the calling thread has a request (or a line of its own still
+ * open) and the descriptor is the process's stderr; everything else goes straight to libc.
+ * A taken-over call returns what the program asked to write, as a complete write would.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "context.h"
+#include "out.h"
+#include "real.h"
+#include "stderrfd.h"
+#include "strbuf.h"
+
+/* Should this thread's bytes for fd go through line assembly? */
+static bool taken(int fd)
+{
+    struct tstate *t = me();
+    if (t->writing)
+        return false;
+    if (t->ctx.len == 0 && !(lines_busy(&t->lines) && t->lines.fd == fd))
+        return false;
+    return reqtag_on() && stderr_fd(fd);
+}
+
+HOOK ssize_t write(int fd, const void *buf, size_t n)
+{
+    ssize_t (*real)(int, const void *, size_t) = REAL(write);
+    if (real == NULL) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (n == 0 || !taken(fd))
+        return real(fd, buf, n);
+    int saved = errno;
+    int rc = out_line(fd, buf, n);
+    if (rc > 0)
+        return real(fd, buf, n);
+    if (rc < 0)
+        return -1;
+    errno = saved;
+    return (ssize_t)n;
+}
+
+HOOK ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+    ssize_t (*real)(int, const struct iovec *, int) = REAL(writev);
+    if (real == NULL) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (iovcnt <= 0 || iovcnt > IOV_MAX || !taken(fd))
+        return real(fd, iov, iovcnt);
+    int saved = errno;
+    size_t total = 0;
+    for (int i = 0; i < iovcnt; i++) {
+        if (iov[i].iov_len > SSIZE_MAX - total)
+            return real(fd, iov, iovcnt); /* let the kernel give its EINVAL */
+        total += iov[i].iov_len;
+    }
+    for (int i = 0; i < iovcnt; i++) {
+        if (iov[i].iov_len == 0)
+            continue;
+        int rc = out_line(fd, iov[i].iov_base, iov[i].iov_len);
+        if (rc > 0 && i == 0)
+            return real(fd, iov, iovcnt);
+        if (rc < 0)
+            return -1;
+    }
+    errno = saved;
+    return (ssize_t)total;
+}
+
+/* dprintf and friends: format here (the program's own formatting), then one line path. */
+static int fd_printf(int fd, int chk_flag, const char *fmt, va_list ap)
+{
+    struct strbuf sb;
+    strbuf_init(&sb);
+    int saved = errno;
+    int n = strbuf_vformat(&sb, chk_flag, fmt, ap);
+    if (n < 0) {
+        strbuf_free(&sb);
+        return -1;
+    }
+    int rc = out_line(fd, sb.p, sb.len);
+    strbuf_free(&sb);
+    if (rc < 0)
+        return -1;
+    errno = saved;
+    return n;
+}
+
+HOOK int vdprintf(int fd, const char *fmt, va_list ap)
+{
+    int (*real)(int, const char *, va_list) = REAL(vdprintf);
+    if (real == NULL) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (!taken(fd))
+        return real(fd, fmt, ap);
+    return fd_printf(fd, -1, fmt, ap);
+}
+
+HOOK int dprintf(int fd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vdprintf(fd, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+HOOK int __vdprintf_chk(int fd, int flag, const char *fmt, va_list ap)
+{
+    int (*real)(int, int, const char *, va_list) = REAL(__vdprintf_chk);
+    if (real == NULL) {
+        errno = ENOSYS;
+        return -1;
+    }
+    if (!taken(fd))
+        return real(fd, flag, fmt, ap);
+    return fd_printf(fd, flag, fmt, ap);
+}
+
+HOOK int __dprintf_chk(int fd, int flag, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = __vdprintf_chk(fd, flag, fmt, ap);
+    va_end(ap);
+    return n;
+}

@@ -1,0 +1,160 @@
+/* hook_stdio.c -- the stdio output family on streams over stderr-like descriptors.
+ *
+ * glibc's stdio writes through its internal write, which no preload can see; so each function is
+ * hooked. When the call is taken over, the program's own formatting runs here (vsnprintf with the
+ * same fortify flag) and the bytes join the thread's line; the return value is what the function
+ * returns for a complete write. Otherwise the call goes to libc untouched.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+/* Under optimisation glibc's headers turn some of these names into macros; we define functions. */
+#undef fwrite_unlocked
+#undef fputc_unlocked
+#undef putc_unlocked
+#undef putc
+#undef fputs_unlocked
+
+#include "real.h"
+#include "stream.h"
+#include "strbuf.h"
+
+static int stream_printf(FILE *f, int fd, int chk_flag, const char *fmt, va_list ap)
+{
+    struct strbuf sb;
+    strbuf_init(&sb);
+    int n = strbuf_vformat(&sb, chk_flag, fmt, ap);
+    if (n >= 0 && stream_put(f, fd, sb.p, sb.len, true) != 0)
+        n = -1;
+    strbuf_free(&sb);
+    return n;
+}
+
+HOOK int vfprintf(FILE *f, const char *fmt, va_list ap)
+{
+    int (*real)(FILE *, const char *, va_list) = REAL(vfprintf);
+    if (real == NULL) {
+        errno = ENOSYS;
+        return -1;
+    }
+    int fd = stream_fd(f);
+    if (fd < 0)
+        return real(f, fmt, ap);
+    return stream_printf(f, fd, -1, fmt, ap);
+}
+
+HOOK int fprintf(FILE *f, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vfprintf(f, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+HOOK int __vfprintf_chk(FILE *f, int flag, const char *fmt, va_list ap)
+{
+    int (*real)(FILE *, int, const char *, va_list) = REAL(__vfprintf_chk);
+    if (real == NULL) {
+        errno = ENOSYS;
+        return -1;
+    }
+    int fd = stream_fd(f);
+    if (fd < 0)
+        return real(f, flag, fmt, ap);
+    return stream_printf(f, fd, flag, fmt, ap);
+}
+
+HOOK int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = __vfprintf_chk(f, flag, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+static int puts_common(int (*real)(const char *, FILE *), const char *s, FILE *f, bool lock)
+{
+    if (real == NULL) {
+        errno = ENOSYS;
+        return EOF;
+    }
+    int fd = stream_fd(f);
+    if (fd < 0 || s == NULL)
+        return real(s, f);
+    return stream_put(f, fd, s, strlen(s), lock) == 0 ? 1 : EOF;
+}
+
+HOOK int fputs(const char *s, FILE *f)
+{
+    return puts_common(REAL(fputs), s, f, true);
+}
+
+HOOK int fputs_unlocked(const char *s, FILE *f)
+{
+    return puts_common(REAL(fputs_unlocked), s, f, false);
+}
+
+static int putc_common(int (*real)(int, FILE *), int c, FILE *f, bool lock)
+{
+    if (real == NULL) {
+        errno = ENOSYS;
+        return EOF;
+    }
+    int fd = stream_fd(f);
+    if (fd < 0)
+        return real(c, f);
+    char ch = (char)c;
+    return stream_put(f, fd, &ch, 1, lock) == 0 ? (unsigned char)c : EOF;
+}
+
+HOOK int fputc(int c, FILE *f)
+{
+    return putc_common(REAL(fputc), c, f, true);
+}
+
+HOOK int putc(int c, FILE *f)
+{
+    return putc_common(REAL(putc), c, f, true);
+}
+
+HOOK int _IO_putc(int c, FILE *f)
+{
+    return putc_common(REAL(_IO_putc), c, f, true);
+}
+
+HOOK int fputc_unlocked(int c, FILE *f)
+{
+    return putc_common(REAL(fputc_unlocked), c, f, false);
+}
+
+HOOK int putc_unlocked(int c, FILE *f)
+{
+    return putc_common(REAL(putc_unlocked), c, f, false);
+}
+
+static size_t fwrite_common(size_t (*real)(const void *, size_t, size_t, FILE *), const void *p,
+                            size_t size, size_t nmemb, FILE *f, bool lock)
+{
+    if (real == NULL) {
+        errno = ENOSYS;
+        return 0;
+    }
+    int fd = stream_fd(f);
+    if (fd < 0 || size == 0 || nmemb == 0 || nmemb > SIZE_MAX / size)
+        return real(p, size, nmemb, f);
+    return stream_put(f, fd, p, size * nmemb, lock) == 0 ? nmemb : 0;
+}
+
+HOOK size_t fwrite(const void *p, size_t size, size_t nmemb, FILE *f)
+{
+    return fwrite_common(REAL(fwrite), p, size, nmemb, f, true);
+}
+
+HOOK size_t fwrite_unlocked(const void *p, size_t size, size_t nmemb, FILE *f)
+{
+    return fwrite_common(REAL(fwrite_unlocked), p, size, nmemb, f, false);
+}

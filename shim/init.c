@@ -1,0 +1,14 @@
+/* init.c -- load-time set-up and exit-time flush of the library. */
+#include "config.h"
+#include "out.h"
+
+__attribute__((constructor)) static void reqtag_start(void)
+{
+    (void)reqtag_on(); /* settings, the real_<fn> table and the line-buffer key, before any hook */
+}
+
+/* exit() runs this on the exiting thread: its held piece must not be lost. */
+__attribute__((destructor)) static void reqtag_stop(void)
+{
+    out_flush_mine();
+}

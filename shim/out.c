@@ -1,0 +1,133 @@
+/* out.c -- the shim's own writes: line buffers per thread, write-everything loops. */
+#include "out.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sys/mman.h>
+
+#include "config.h"
+#include "context.h"
+#include "lines.h"
+#include "real.h"
+#include "tag.h"
+
+enum { LINE_BUF = 64 * 1024 };
+
+static pthread_key_t buf_key;
+static int have_key;
+
+/* Thread exit (return, pthread_exit, cancellation): the held piece leaves, the buffer goes. */
+static void buf_release(void *buf)
+{
+    struct tstate *t = me();
+    if (t->lines.buf == buf) {
+        out_flush_mine();
+        t->lines.buf = NULL;
+        t->lines.cap = 0;
+    }
+    munmap(buf, LINE_BUF);
+}
+
+void out_init(void)
+{
+    have_key = pthread_key_create(&buf_key, buf_release) == 0;
+}
+
+static void get_buffer(struct tstate *t)
+{
+    if (!have_key)
+        return; /* without the exit hook a held piece could be lost: hold nothing */
+    void *m = mmap(NULL, LINE_BUF, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED)
+        return;
+    if (pthread_setspecific(buf_key, m) != 0) {
+        munmap(m, LINE_BUF);
+        return;
+    }
+    t->lines.buf = m;
+    t->lines.cap = LINE_BUF;
+}
+
+static int wait_writable(int fd)
+{
+    int (*p)(struct pollfd *, nfds_t, int) = REAL(poll);
+    struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+    if (p == NULL)
+        return 0;
+    while (p(&pfd, 1, -1) < 0)
+        if (errno != EINTR)
+            return -1;
+    return 0;
+}
+
+int out_emit(void *arg, int fd, struct iovec *iov, int iovcnt)
+{
+    (void)arg;
+    ssize_t (*wv)(int, const struct iovec *, int) = REAL(writev);
+    if (wv == NULL) {
+        errno = ENOSYS;
+        return -1;
+    }
+    while (iovcnt > 0) {
+        ssize_t w = wv(fd, iov, iovcnt);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_writable(fd) == 0)
+                continue;
+            return -1;
+        }
+        if (w == 0) {
+            errno = EIO;
+            return -1;
+        }
+        while (iovcnt > 0 && (size_t)w >= iov->iov_len) {
+            w -= (ssize_t)iov->iov_len;
+            iov++;
+            iovcnt--;
+        }
+        if (iovcnt > 0) {
+            iov->iov_base = (char *)iov->iov_base + w;
+            iov->iov_len -= (size_t)w;
+        }
+    }
+    return 0;
+}
+
+int out_line(int fd, const char *p, size_t n)
+{
+    struct tstate *t = me();
+    if (t->writing)
+        return 1;
+    t->writing = 1;
+    if (t->lines.buf == NULL)
+        get_buffer(t);
+    char tag[TAG_MAX];
+    size_t taglen = 0;
+    if (t->ctx.len > 0)
+        taglen = tag_render(&reqtag_cfg.format, t->ctx.id, t->ctx.len, tag, sizeof tag);
+    int rc = lines_write(&t->lines, fd, tag, taglen, p, n, out_emit, NULL);
+    t->writing = 0;
+    return rc;
+}
+
+void out_flush_mine(void)
+{
+    struct tstate *t = me();
+    if (t->lines.len == 0 || t->writing)
+        return;
+    int saved = errno;
+    t->writing = 1;
+    (void)lines_flush(&t->lines, out_emit, NULL);
+    t->writing = 0;
+    errno = saved;
+}
+
+void out_raw(int fd, const char *p, size_t n)
+{
+    struct iovec iov = {(void *)p, n};
+    int saved = errno;
+    (void)out_emit(NULL, fd, &iov, 1);
+    errno = saved;
+}

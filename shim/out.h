@@ -1,0 +1,26 @@
+/* out.h -- the shim's own writes: whole tagged lines to stderr-like descriptors, one call each.
+ *
+ * Contract:
+ * - out_line() hands n program bytes bound for fd (already known to be stderr-like) to the calling
+ *   thread's line assembly, tagged with its context. Returns 0 when every byte was written or is
+ *   held as the start of a line, -1 with errno when writing failed. A line is written in full
+ *   (EINTR retried, EAGAIN waited out with poll): once its start has left, it is never torn.
+ *   Reentry from a signal handler on the same thread returns 1: the caller passes the call through.
+ * - out_flush_mine() writes the calling thread's held piece, if any; errno is preserved. Hooks
+ *   call it before the thread blocks, exits or execs, so a piece is never held while it waits.
+ * - out_raw() writes the shim's own messages (warnings), best effort, never tagged.
+ * - out_init() prepares the per-thread buffers' clean-up; called once, at load.
+ */
+#ifndef REQTAG_OUT_H
+#define REQTAG_OUT_H
+
+#include <stddef.h>
+#include <sys/uio.h>
+
+void out_init(void);
+int out_line(int fd, const char *p, size_t n);
+void out_flush_mine(void);
+void out_raw(int fd, const char *p, size_t n);
+int out_emit(void *arg, int fd, struct iovec *iov, int iovcnt);
+
+#endif

@@ -1,0 +1,74 @@
+/* real.c -- find the functions the hooks stand in front of, once, without trusting the order. */
+#include "real.h"
+
+#include <dlfcn.h>
+#include <stddef.h>
+#include <string.h>
+
+struct real_table real_fns;
+
+/* Symbols with several versions in glibc: the old compat version must never be picked. */
+static const struct {
+    const char *name, *version;
+} versioned[] = {
+    {"pthread_cond_wait", "GLIBC_2.3.2"},
+    {"pthread_cond_timedwait", "GLIBC_2.3.2"},
+};
+
+static int in_this_library(const void *p)
+{
+    Dl_info mine, theirs;
+    if (dladdr((const void *)real_init, &mine) == 0 || dladdr(p, &theirs) == 0)
+        return 0;
+    return mine.dli_fbase == theirs.dli_fbase;
+}
+
+void *real_resolve(void **slot, const char *name)
+{
+    void *p = NULL;
+    for (size_t i = 0; i < sizeof versioned / sizeof versioned[0]; i++)
+        if (strcmp(versioned[i].name, name) == 0)
+            p = dlvsym(RTLD_NEXT, name, versioned[i].version);
+    if (p == NULL)
+        p = dlsym(RTLD_NEXT, name);
+    if (p == NULL || in_this_library(p))
+        p = REAL_MISSING;
+    __atomic_store_n(slot, p, __ATOMIC_RELEASE);
+    return p;
+}
+
+/* Every slot of struct real_table, by name; keep in the struct's order. */
+static const struct {
+    size_t off;
+    const char *name;
+} slots[] = {
+#define SLOT(fn) {offsetof(struct real_table, fn), #fn}
+    SLOT(accept), SLOT(accept4), SLOT(read), SLOT(readv), SLOT(recv), SLOT(recvfrom),
+    SLOT(recvmsg), SLOT(__read_chk), SLOT(__recv_chk), SLOT(__recvfrom_chk), SLOT(close),
+    SLOT(close_range), SLOT(dup), SLOT(dup2), SLOT(dup3), SLOT(fcntl), SLOT(socket),
+    SLOT(socketpair), SLOT(pipe), SLOT(pipe2), SLOT(open), SLOT(open64), SLOT(openat),
+    SLOT(openat64), SLOT(creat), SLOT(fopen), SLOT(fopen64), SLOT(freopen), SLOT(fclose),
+    SLOT(pthread_create), SLOT(fork), SLOT(execve), SLOT(execv), SLOT(execvp), SLOT(execvpe),
+    SLOT(fexecve), SLOT(_exit), SLOT(_Exit), SLOT(poll), SLOT(ppoll), SLOT(select),
+    SLOT(pselect), SLOT(epoll_wait), SLOT(epoll_pwait), SLOT(nanosleep), SLOT(clock_nanosleep),
+    SLOT(sleep), SLOT(usleep), SLOT(pthread_cond_wait), SLOT(pthread_cond_timedwait),
+    SLOT(sem_wait), SLOT(sem_timedwait), SLOT(pthread_join), SLOT(waitpid), SLOT(wait),
+    SLOT(write), SLOT(writev), SLOT(vfprintf), SLOT(__vfprintf_chk), SLOT(fputs),
+    SLOT(fputs_unlocked), SLOT(fputc), SLOT(fputc_unlocked), SLOT(putc), SLOT(putc_unlocked),
+    SLOT(_IO_putc), SLOT(fwrite), SLOT(fwrite_unlocked), SLOT(perror), SLOT(vwarn), SLOT(vwarnx), SLOT(verr), SLOT(verrx), SLOT(psignal),
+    SLOT(vdprintf),
+    SLOT(__vdprintf_chk),
+#undef SLOT
+};
+
+_Static_assert(sizeof slots / sizeof slots[0] == sizeof(struct real_table) / sizeof(void *),
+               "every slot of struct real_table is listed in slots[]");
+
+void real_init(void)
+{
+    for (size_t i = 0; i < sizeof slots / sizeof slots[0]; i++) {
+        void **slot = (void **)((char *)&real_fns + slots[i].off);
+        if (__atomic_load_n(slot, __ATOMIC_ACQUIRE) == NULL)
+            real_resolve(slot, slots[i].name);
+    }
+}

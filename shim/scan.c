@@ -1,0 +1,380 @@
+/* scan.c -- incremental HTTP/1.x request-head scanner: one byte-driven state machine per connection. */
+#include "scan.h"
+
+#include <string.h>
+
+#include "reqid.h"
+
+enum phase {
+    P_START,        /* before a request line; empty lines are skipped */
+    P_METHOD,
+    P_TARGET,
+    P_VERSION,      /* "HTTP/1.x", then the line end */
+    P_LINE,         /* at the start of a header line */
+    P_NAME,
+    P_VALUE_WS,     /* optional white space before a value */
+    P_VALUE,
+    P_SKIP,         /* rest of a line we do not care about */
+    P_BODY,         /* Content-Length bytes to skip */
+    P_CHUNK_SIZE,
+    P_CHUNK_EXT,
+    P_CHUNK_DATA,
+    P_CHUNK_END,    /* the CRLF after a chunk's data */
+    P_TRAILER,      /* at the start of a trailer line */
+    P_TRAILER_SKIP,
+    P_OPAQUE,       /* not HTTP/1.x: never look again */
+};
+
+enum { H_CL = 0xf0, H_TE = 0xf1, H_NONE = 0xff };
+enum { CAND_CL = 1u << REQTAG_MAX_HEADERS, CAND_TE = 1u << (REQTAG_MAX_HEADERS + 1) };
+enum { MAX_METHOD = 32 };
+
+static const char cl_name[] = "content-length";
+static const char te_name[] = "transfer-encoding";
+
+static unsigned char lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+static int is_tchar(unsigned char c)
+{
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+        return 1;
+    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+}
+
+static int hexval(unsigned char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    c = lower(c);
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    return -1;
+}
+
+static void new_request(struct scan *s)
+{
+    s->phase = P_START;
+    s->best_rank = 0xff;
+    s->best_len = 0;
+    s->cl_state = 0;
+    s->chunked = 0;
+    s->body_left = 0;
+}
+
+void scan_init(struct scan *s)
+{
+    memset(s, 0, sizeof *s);
+    new_request(s);
+}
+
+void scan_abandon(struct scan *s)
+{
+    s->phase = P_OPAQUE;
+}
+
+static void start_name(struct scan *s, const struct reqtag_config *cfg)
+{
+    s->phase = P_NAME;
+    s->pos = 0;
+    s->cand = CAND_CL | CAND_TE | ((1u << cfg->nheaders) - 1);
+}
+
+/* Narrow the candidate names by the byte at position pos of the name. */
+static void match_name(struct scan *s, const struct reqtag_config *cfg, unsigned char c)
+{
+    c = lower(c);
+    uint32_t keep = 0;
+    for (unsigned i = 0; i < cfg->nheaders && i < REQTAG_MAX_HEADERS; i++)
+        if ((s->cand & (1u << i)) && s->pos < cfg->header_len[i] && (unsigned char)cfg->header[i][s->pos] == c)
+            keep |= 1u << i;
+    if ((s->cand & CAND_CL) && s->pos < sizeof cl_name - 1 && (unsigned char)cl_name[s->pos] == c)
+        keep |= CAND_CL;
+    if ((s->cand & CAND_TE) && s->pos < sizeof te_name - 1 && (unsigned char)te_name[s->pos] == c)
+        keep |= CAND_TE;
+    s->cand = keep;
+    if (s->pos < 0xffff)
+        s->pos++;
+}
+
+/* At the colon: which header is this line, if any we care about. */
+static uint8_t name_done(const struct scan *s, const struct reqtag_config *cfg)
+{
+    if ((s->cand & CAND_CL) && s->pos == sizeof cl_name - 1)
+        return H_CL;
+    if ((s->cand & CAND_TE) && s->pos == sizeof te_name - 1)
+        return H_TE;
+    for (unsigned i = 0; i < cfg->nheaders && i < REQTAG_MAX_HEADERS; i++)
+        if ((s->cand & (1u << i)) && s->pos == cfg->header_len[i])
+            return (uint8_t)i;
+    return H_NONE;
+}
+
+static void keep_byte(struct scan *s, unsigned char c)
+{
+    if (s->cur_len < sizeof s->cur)
+        s->cur[s->cur_len++] = (char)c;
+    else if (c != ' ' && c != '\t' && c != '\r')
+        s->bad = 1;
+}
+
+static void value_done(struct scan *s, const struct reqtag_config *cfg)
+{
+    size_t n = s->cur_len < sizeof s->cur ? s->cur_len : sizeof s->cur;
+    while (n > 0 && (s->cur[n - 1] == ' ' || s->cur[n - 1] == '\t' || s->cur[n - 1] == '\r'))
+        n--;
+    if (s->hdr == H_CL) {
+        uint64_t v = 0;
+        int ok = !s->bad && n > 0 && n <= 18;
+        for (size_t i = 0; ok && i < n; i++) {
+            if (s->cur[i] < '0' || s->cur[i] > '9')
+                ok = 0;
+            else
+                v = v * 10 + (uint64_t)(s->cur[i] - '0');
+        }
+        if (!ok || (s->cl_state == 1 && v != s->body_left))
+            s->cl_state = 2;
+        else if (s->cl_state == 0) {
+            s->cl_state = 1;
+            s->body_left = v;
+        }
+    } else if (s->hdr == H_TE) {
+        /* Chunked is framing only when it is the last coding listed. */
+        size_t end = n;
+        s->chunked = 0;
+        if (end >= 7) {
+            size_t st = end - 7;
+            int ok = 1;
+            for (size_t i = 0; i < 7; i++)
+                if (lower((unsigned char)s->cur[st + i]) != (unsigned char)"chunked"[i])
+                    ok = 0;
+            if (ok && (st == 0 || s->cur[st - 1] == ' ' || s->cur[st - 1] == ',' || s->cur[st - 1] == '\t'))
+                s->chunked = 1;
+        }
+        if (s->bad)
+            s->cl_state = 2; /* a transfer-encoding we could not read: do not guess the framing */
+    } else if (s->hdr < cfg->nheaders && s->hdr < s->best_rank && !s->bad) {
+        if (cfg->header_traceparent[s->hdr]) {
+            char tid[32];
+            if (reqid_traceparent(s->cur, n, tid)) {
+                memcpy(s->best, tid, 32);
+                s->best_len = 32;
+                s->best_rank = s->hdr;
+            }
+        } else if (reqid_safe(s->cur, n)) {
+            memcpy(s->best, s->cur, n);
+            s->best_len = (uint8_t)n;
+            s->best_rank = s->hdr;
+        }
+    }
+    s->hdr = H_NONE;
+}
+
+/* The empty line: report the head and set up its body's framing. */
+static void head_done(struct scan *s, struct scan_head *head)
+{
+    head->idlen = 0;
+    if (s->best_rank != 0xff && s->best_len <= REQTAG_MAX_ID) {
+        memcpy(head->id, s->best, s->best_len);
+        head->idlen = s->best_len;
+    }
+    int chunked = s->chunked, cl = s->cl_state;
+    uint64_t len = s->body_left;
+    new_request(s);
+    if (chunked) {
+        s->phase = P_CHUNK_SIZE;
+        s->pos = 0;
+        s->body_left = 0;
+    } else if (cl == 2) {
+        s->phase = P_OPAQUE;
+    } else if (cl == 1 && len > 0) {
+        s->phase = P_BODY;
+        s->body_left = len;
+    }
+}
+
+static void chunk_size_done(struct scan *s)
+{
+    if (s->pos == 0)
+        s->phase = P_OPAQUE;
+    else if (s->body_left == 0)
+        s->phase = P_TRAILER;
+    else
+        s->phase = P_CHUNK_DATA;
+}
+
+size_t scan_feed(struct scan *s, const struct reqtag_config *cfg, const char *buf, size_t len,
+                 enum scan_status *status, struct scan_head *head)
+{
+    size_t i = 0;
+    *status = SCAN_NEED_MORE;
+    while (i < len) {
+        unsigned char c = (unsigned char)buf[i];
+        switch (s->phase) {
+        case P_START:
+            if (c == '\r' || c == '\n')
+                break;
+            if (!is_tchar(c)) {
+                s->phase = P_OPAQUE;
+                continue;
+            }
+            s->phase = P_METHOD;
+            s->pos = 1;
+            break;
+        case P_METHOD:
+            if (c == ' ')
+                s->phase = P_TARGET;
+            else if (is_tchar(c) && s->pos < MAX_METHOD)
+                s->pos++;
+            else {
+                s->phase = P_OPAQUE;
+                continue;
+            }
+            break;
+        case P_TARGET:
+            if (c == ' ') {
+                s->phase = P_VERSION;
+                s->pos = 0;
+            } else if (c == '\r' || c == '\n') {
+                s->phase = P_OPAQUE;
+                continue;
+            }
+            break;
+        case P_VERSION:
+            if (s->pos < 7 ? c == (unsigned char)"HTTP/1."[s->pos] : s->pos == 7 ? (c >= '0' && c <= '9') : c == '\r') {
+                if (s->pos < 8)
+                    s->pos++;
+            } else if (c == '\n' && s->pos == 8) {
+                s->phase = P_LINE;
+            } else {
+                s->phase = P_OPAQUE;
+                continue;
+            }
+            break;
+        case P_LINE:
+            if (c == '\r')
+                break;
+            if (c == '\n') {
+                head_done(s, head);
+                *status = SCAN_HEAD;
+                return i + 1;
+            }
+            if (c == ' ' || c == '\t') {
+                /* obs-fold: the previous value goes on; an ID that folds is not safe. */
+                if (s->best_rank != 0xff && s->best_rank == s->hdr)
+                    s->best_rank = 0xff;
+                s->phase = P_SKIP;
+                break;
+            }
+            s->hdr = H_NONE;
+            if (is_tchar(c)) {
+                start_name(s, cfg);
+                continue;
+            }
+            s->phase = P_SKIP;
+            break;
+        case P_NAME:
+            if (c == ':') {
+                s->hdr = name_done(s, cfg);
+                s->cur_len = 0;
+                s->bad = 0;
+                s->phase = s->hdr == H_NONE ? P_SKIP : P_VALUE_WS;
+            } else if (is_tchar(c)) {
+                match_name(s, cfg, c);
+            } else {
+                s->phase = (c == '\n') ? P_LINE : P_SKIP;
+            }
+            break;
+        case P_VALUE_WS:
+            if (c == ' ' || c == '\t')
+                break;
+            s->phase = P_VALUE;
+            continue;
+        case P_VALUE:
+            if (c == '\n') {
+                uint8_t was = s->hdr;
+                value_done(s, cfg);
+                s->hdr = was; /* remembered so a folded continuation can void it */
+                s->phase = P_LINE;
+            } else {
+                keep_byte(s, c);
+            }
+            break;
+        case P_SKIP:
+            if (c == '\n')
+                s->phase = P_LINE;
+            break;
+        case P_BODY: {
+            size_t take = len - i;
+            if ((uint64_t)take > s->body_left)
+                take = (size_t)s->body_left;
+            s->body_left -= take;
+            i += take;
+            if (s->body_left == 0)
+                new_request(s);
+            continue;
+        }
+        case P_CHUNK_SIZE: {
+            int h = hexval(c);
+            if (h >= 0) {
+                if (s->body_left >> 56) {
+                    s->phase = P_OPAQUE;
+                    continue;
+                }
+                s->body_left = s->body_left * 16 + (uint64_t)h;
+                s->pos = 1;
+            } else if (c == ';' || c == ' ' || c == '\t') {
+                s->phase = P_CHUNK_EXT;
+            } else if (c == '\n') {
+                chunk_size_done(s);
+            } else if (c != '\r') {
+                s->phase = P_OPAQUE;
+                continue;
+            }
+            break;
+        }
+        case P_CHUNK_EXT:
+            if (c == '\n')
+                chunk_size_done(s);
+            break;
+        case P_CHUNK_DATA: {
+            size_t take = len - i;
+            if ((uint64_t)take > s->body_left)
+                take = (size_t)s->body_left;
+            s->body_left -= take;
+            i += take;
+            if (s->body_left == 0)
+                s->phase = P_CHUNK_END;
+            continue;
+        }
+        case P_CHUNK_END:
+            if (c == '\n') {
+                s->phase = P_CHUNK_SIZE;
+                s->pos = 0;
+                s->body_left = 0;
+            } else if (c != '\r') {
+                s->phase = P_OPAQUE;
+                continue;
+            }
+            break;
+        case P_TRAILER:
+            if (c == '\n')
+                new_request(s);
+            else if (c != '\r')
+                s->phase = P_TRAILER_SKIP;
+            break;
+        case P_TRAILER_SKIP:
+            if (c == '\n')
+                s->phase = P_TRAILER;
+            break;
+        default: /* P_OPAQUE, or a state that memory corruption made up: stop looking */
+            s->phase = P_OPAQUE;
+            *status = SCAN_OPAQUE;
+            return len;
+        }
+        i++;
+    }
+    return len;
+}

@@ -1,0 +1,64 @@
+/* scan.h -- incremental HTTP/1.x request-head scanner, one per connection (pure).
+ *
+ * The scanner is fed the bytes a server reads from a connection, in whatever pieces they come,
+ * and says when a request head is complete and which ID it carried. It keeps no pointer into the
+ * caller's buffers and its state is bounded (a few hundred bytes), whatever the request holds.
+ *
+ * What it understands: leading empty lines; a request line `METHOD SP target SP HTTP/1.x`; header
+ * names in any case; LF or CRLF line ends; obsolete line folding (a folded ID header is unsafe);
+ * bodies framed by Content-Length or chunked transfer coding (a body is skipped, never scanned,
+ * so a body that contains `GET /` is not a request); keep-alive and pipelined requests.
+ * Anything else (TLS, HTTP/2, HTTP/0.9, a bad Content-Length, a line that is not a request line)
+ * makes the connection opaque: scanning stops for good and the bytes are never looked at again.
+ *
+ * scan_feed() consumes bytes and returns how many it consumed, with *status:
+ * - SCAN_NEED_MORE: everything was consumed, no head completed ("need more bytes" is an answer,
+ *   not an error).
+ * - SCAN_HEAD: a head completed at the returned offset; *head holds its ID (idlen 0 when no
+ *   configured header carried a usable one). Call again with the rest of the buffer.
+ * - SCAN_OPAQUE: the connection is not HTTP/1.x; everything was consumed.
+ * Among configured headers, the one listed first in REQTAG_HEADER that carries a usable value
+ * wins; an unsafe value counts as absent. A traceparent header yields its trace-id.
+ */
+#ifndef REQTAG_SCAN_H
+#define REQTAG_SCAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../common/settings.h"
+
+enum scan_status { SCAN_NEED_MORE, SCAN_HEAD, SCAN_OPAQUE };
+
+struct scan_head {
+    uint8_t idlen;
+    char id[REQTAG_MAX_ID];
+};
+
+struct scan {
+    uint8_t phase;        /* where in the message we are (scan.c's enum) */
+    uint8_t hdr;          /* header whose value is being read: an index, or a SCAN_H_* tag */
+    uint8_t best_rank;    /* rank of the ID kept so far; 0xff: none */
+    uint8_t best_len;
+    uint16_t pos;         /* bytes of the current token seen */
+    uint16_t cur_len;     /* bytes of the current value kept (cur_len > cap means too long) */
+    uint32_t cand;        /* header names the current name can still be */
+    uint8_t chunked;      /* the head said Transfer-Encoding: chunked */
+    uint8_t cl_state;     /* Content-Length: 0 none, 1 valid, 2 invalid */
+    uint8_t bad;          /* the current value already broke the rules (a byte was dropped) */
+    uint64_t body_left;   /* Content-Length, or the current chunk's size, left to skip */
+    char cur[REQTAG_MAX_ID + 1];
+    char best[REQTAG_MAX_ID];
+};
+
+/* Start (or restart) a connection: the next byte is the first of a request. */
+void scan_init(struct scan *s);
+
+/* Bytes of the stream were consumed unseen (MSG_TRUNC): stop scanning this connection for good. */
+void scan_abandon(struct scan *s);
+
+size_t scan_feed(struct scan *s, const struct reqtag_config *cfg, const char *buf, size_t len,
+                 enum scan_status *status, struct scan_head *head);
+
+#endif

@@ -1,0 +1,122 @@
+# test_helper.bash -- shared set-up for the bats tests: paths, ports, background servers.
+# shellcheck shell=bash
+
+load '/usr/lib/bats/bats-support/load'
+load '/usr/lib/bats/bats-assert/load'
+
+ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+BUILD="${REQTAG_BUILD:-$ROOT/build}"
+REQTAG="$BUILD/reqtag"
+LIBREQTAG="$BUILD/libreqtag.so"
+FIXTURES="$BUILD/fixtures"
+HELPERS="$ROOT/tests/helpers"
+export ROOT BUILD REQTAG LIBREQTAG FIXTURES HELPERS
+
+# Never let the test environment's own settings leak into a case.
+unset LD_PRELOAD REQTAG_HEADER REQTAG_GENERATE REQTAG_FORMAT REQTAG_DISABLE
+
+BG_PIDS=()
+
+# free_port: print a TCP port on 127.0.0.1 that nothing listens on now.
+free_port() {
+    python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_port PORT [SECONDS]: wait until something accepts on 127.0.0.1:PORT.
+wait_port() {
+    local port=$1 limit=${2:-10} i
+    for ((i = 0; i < limit * 20; i++)); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.05
+    done
+    echo "nothing listens on port $port after ${limit}s" >&2
+    return 1
+}
+
+# start_bg LOG CMD [ARGS...]: run CMD in the background, stdout and stderr appended to LOG
+# (appended: two descriptors on one file must not overwrite each other). Killed in teardown.
+start_bg() {
+    local log=$1
+    shift
+    "$@" >>"$log" 2>&1 &
+    BG_PIDS+=("$!")
+}
+
+# stop_bg: end every background process this test started, and wait for it.
+stop_bg() {
+    local pid
+    for pid in "${BG_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+    done
+    for pid in "${BG_PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    BG_PIDS=()
+}
+
+teardown() {
+    stop_bg
+}
+
+# ---- helpers for the fixture-based tests (tagging, threads, python, hostile, identical, ...) ----
+
+# wait_line FILE ERE [SECONDS]: wait until a line of FILE matches the extended regex ERE.
+wait_line() {
+    local file=$1 re=$2 limit=${3:-10} i
+    for ((i = 0; i < limit * 20; i++)); do
+        if [ -f "$file" ] && grep -qE -- "$re" "$file"; then
+            return 0
+        fi
+        sleep 0.05
+    done
+    echo "no line matching '$re' in $file after ${limit}s" >&2
+    return 1
+}
+
+# start_split OUT ERR CMD [ARGS...]: run CMD in the background, stdout appended to OUT and
+# stderr appended to ERR; its pid goes to BG_PIDS and to SERVER_PID.
+start_split() {
+    local out=$1 err=$2
+    shift 2
+    "$@" >>"$out" 2>>"$err" &
+    SERVER_PID=$!
+    BG_PIDS+=("$SERVER_PID")
+}
+
+# start_tpc OUT ERR PORT [PREFIX...]: start tpcserver on PORT (stdout to OUT, stderr to ERR),
+# optionally behind a prefix such as "$REQTAG --" or "env LD_PRELOAD=...", and wait for "ready".
+start_tpc() {
+    local out=$1 err=$2 port=$3
+    shift 3
+    start_split "$out" "$err" "$@" "$FIXTURES/tpcserver" "$port"
+    wait_line "$out" '^ready$' 10
+}
+
+# stop_pid PID [SECONDS]: TERM a background process this test started and wait for it to end.
+stop_pid() {
+    local pid=$1 limit=${2:-10} i
+    kill -TERM "$pid" 2>/dev/null || true
+    for ((i = 0; i < limit * 20; i++)); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.05
+    done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# load_run ARGS...: the load client, bounded in time.
+load_run() {
+    timeout 120 python3 "$HELPERS/load.py" "$@"
+}
+
+# raw_request PORT DATA: send DATA (Python escapes) once and print the raw reply.
+raw_request() {
+    timeout 20 python3 "$HELPERS/load.py" --port "$1" --raw "$2"
+}
+
+# check_lines ARGS...: the log checker.
+check_lines() {
+    timeout 60 python3 "$HELPERS/checklines.py" "$@"
+}
