@@ -57,6 +57,7 @@ static int hexval(unsigned char c)
 static void new_request(struct scan *s)
 {
     s->phase = P_START;
+    s->held = 0;
     s->best_rank = 0xff;
     s->best_len = 0;
     s->cl_state = 0;
@@ -156,20 +157,32 @@ static void value_done(struct scan *s, const struct reqtag_config *cfg)
         if (s->bad)
             s->cl_state = 2; /* a transfer-encoding we could not read: do not guess the framing */
     } else if (s->hdr < cfg->nheaders && s->hdr < s->best_rank && !s->bad) {
+        /* Usable now; it becomes the best only if the next line does not fold onto it. */
         if (cfg->header_traceparent[s->hdr]) {
             char tid[32];
             if (reqid_traceparent(s->cur, n, tid)) {
-                memcpy(s->best, tid, 32);
-                s->best_len = 32;
-                s->best_rank = s->hdr;
+                memcpy(s->cur, tid, 32);
+                s->cur_len = 32;
+                s->held = 1;
             }
         } else if (reqid_safe(s->cur, n)) {
-            memcpy(s->best, s->cur, n);
-            s->best_len = (uint8_t)n;
-            s->best_rank = s->hdr;
+            s->cur_len = (uint16_t)n;
+            s->held = 1;
         }
+        s->held_rank = s->hdr;
     }
     s->hdr = H_NONE;
+}
+
+/* The line after a kept value started without folding: the value stands. */
+static void commit_held(struct scan *s)
+{
+    if (s->held && s->held_rank < s->best_rank && s->cur_len <= REQTAG_MAX_ID) {
+        memcpy(s->best, s->cur, s->cur_len);
+        s->best_len = (uint8_t)s->cur_len;
+        s->best_rank = s->held_rank;
+    }
+    s->held = 0;
 }
 
 /* The empty line: report the head and set up its body's framing. */
@@ -254,19 +267,19 @@ size_t scan_feed(struct scan *s, const struct reqtag_config *cfg, const char *bu
             }
             break;
         case P_LINE:
+            if (c == ' ' || c == '\t') {
+                /* obs-fold: the previous value goes on, so an ID held from it is not safe. */
+                s->held = 0;
+                s->phase = P_SKIP;
+                break;
+            }
+            commit_held(s);
             if (c == '\r')
                 break;
             if (c == '\n') {
                 head_done(s, head);
                 *status = SCAN_HEAD;
                 return i + 1;
-            }
-            if (c == ' ' || c == '\t') {
-                /* obs-fold: the previous value goes on; an ID that folds is not safe. */
-                if (s->best_rank != 0xff && s->best_rank == s->hdr)
-                    s->best_rank = 0xff;
-                s->phase = P_SKIP;
-                break;
             }
             s->hdr = H_NONE;
             if (is_tchar(c)) {
@@ -294,9 +307,7 @@ size_t scan_feed(struct scan *s, const struct reqtag_config *cfg, const char *bu
             continue;
         case P_VALUE:
             if (c == '\n') {
-                uint8_t was = s->hdr;
                 value_done(s, cfg);
-                s->hdr = was; /* remembered so a folded continuation can void it */
                 s->phase = P_LINE;
             } else {
                 keep_byte(s, c);

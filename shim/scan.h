@@ -47,6 +47,8 @@ struct scan {
     uint8_t chunked;      /* the head said Transfer-Encoding: chunked */
     uint8_t cl_state;     /* Content-Length: 0 none, 1 valid, 2 invalid */
     uint8_t bad;          /* the current value already broke the rules (a byte was dropped) */
+    uint8_t held;         /* cur holds a usable ID, kept unless the next line folds onto it */
+    uint8_t held_rank;    /* the rank of that ID's header */
     uint64_t body_left;   /* Content-Length, or the current chunk's size, left to skip */
     char cur[REQTAG_MAX_ID + 1];
     char best[REQTAG_MAX_ID];
