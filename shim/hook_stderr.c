@@ -34,7 +34,7 @@ HOOK ssize_t write(int fd, const void *buf, size_t n)
         errno = ENOSYS;
         return -1;
     }
-    if (n == 0 || !taken(fd))
+    if (n == 0 || !taken(fd) || !out_readable(buf, n))
         return real(fd, buf, n);
     int saved = errno;
     int rc = out_line(fd, buf, n);
@@ -53,7 +53,7 @@ HOOK ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
         errno = ENOSYS;
         return -1;
     }
-    if (iovcnt <= 0 || iovcnt > IOV_MAX || !taken(fd))
+    if (iovcnt <= 0 || iovcnt > IOV_MAX || !taken(fd) || !out_readable(iov, sizeof *iov * (size_t)iovcnt))
         return real(fd, iov, iovcnt);
     int saved = errno;
     size_t total = 0;
@@ -61,6 +61,8 @@ HOOK ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
         if (iov[i].iov_len > SSIZE_MAX - total)
             return real(fd, iov, iovcnt); /* let the kernel give its EINVAL */
         total += iov[i].iov_len;
+        if (!out_readable(iov[i].iov_base, iov[i].iov_len))
+            return real(fd, iov, iovcnt); /* the kernel's EFAULT, not our crash */
     }
     for (int i = 0; i < iovcnt; i++) {
         if (iov[i].iov_len == 0)

@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "context.h"
@@ -122,6 +124,29 @@ void out_flush_mine(void)
     (void)lines_flush(&t->lines, out_emit, NULL);
     t->writing = 0;
     errno = saved;
+}
+
+bool out_readable(const void *p, size_t n)
+{
+    if (n == 0)
+        return true;
+    uintptr_t start = (uintptr_t)p, end = start + n;
+    if (end < start)
+        return false;
+    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    int saved = errno;
+    bool ok = true;
+    start &= ~(uintptr_t)(page - 1);
+    while (ok && start < end) {
+        unsigned char vec[256];
+        size_t len = end - start;
+        if (len > sizeof vec * page)
+            len = sizeof vec * page;
+        ok = mincore((void *)start, len, vec) == 0;
+        start += len;
+    }
+    errno = saved;
+    return ok;
 }
 
 void out_raw(int fd, const char *p, size_t n)

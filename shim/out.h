@@ -9,17 +9,22 @@
  * - out_flush_mine() writes the calling thread's held piece, if any; errno is preserved. Hooks
  *   call it before the thread blocks, exits or execs, so a piece is never held while it waits.
  * - out_raw() writes the shim's own messages (warnings), best effort, never tagged.
+ * - out_readable() is true when every byte of [p, p+n) lies in mapped memory. write and writev
+ *   hand the kernel a buffer it checks (EFAULT); the shim reads that buffer itself, so a hook asks
+ *   first and leaves a bad buffer to the real call. One mincore call per 1 MiB; errno preserved.
  * - out_init() prepares the per-thread buffers' clean-up; called once, at load.
  */
 #ifndef REQTAG_OUT_H
 #define REQTAG_OUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/uio.h>
 
 void out_init(void);
 int out_line(int fd, const char *p, size_t n);
 void out_flush_mine(void);
+bool out_readable(const void *p, size_t n);
 void out_raw(int fd, const char *p, size_t n);
 int out_emit(void *arg, int fd, struct iovec *iov, int iovcnt);
 
