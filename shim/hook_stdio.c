@@ -5,12 +5,18 @@
  * same fortify flag) and the bytes join the thread's line; the return value is what the function
  * returns for a complete write. Otherwise the call goes to libc untouched.
  */
+/* glibc's headers define inline bodies for some of these names when optimising; we define the
+ * functions themselves, so ask for plain declarations (what -O0 would give). */
+#ifndef __NO_INLINE__
+#define __NO_INLINE__ 1
+#endif
+
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-/* Under optimisation glibc's headers turn some of these names into macros; we define functions. */
+/* Some of these names can also be macros; we define the functions. */
 #undef fwrite_unlocked
 #undef fputc_unlocked
 #undef putc_unlocked
