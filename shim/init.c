@@ -1,10 +1,13 @@
 /* init.c -- load-time set-up and exit-time flush of the library. */
 #include "config.h"
+#include "fatal.h"
 #include "out.h"
 
 __attribute__((constructor)) static void reqtag_start(void)
 {
-    (void)reqtag_on(); /* settings, the real_<fn> table and the line-buffer key, before any hook */
+    /* settings, the real_<fn> table and the line-buffer key, before any hook */
+    if (reqtag_on())
+        fatal_init();
 }
 
 /* exit() runs this on the exiting thread: its held piece must not be lost. */
