@@ -1,5 +1,5 @@
 # partial.bats -- half a line is never lost (thread exit, exit, _exit, exec, fatal signal) nor held while the thread waits.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2154
 bats_require_minimum_version 1.5.0
 load test_helper
 
