@@ -4,9 +4,7 @@ bats_require_minimum_version 1.5.0
 load test_helper
 
 setup() {
-    PORT=$(free_port)
-    OUT="$BATS_TEST_TMPDIR/out"
-    ERR="$BATS_TEST_TMPDIR/err"
+    tpc_vars
 }
 
 # check_stdout N: tpcserver's stdout holds "ready" and N untouched "served" lines.

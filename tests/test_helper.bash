@@ -120,3 +120,10 @@ raw_request() {
 check_lines() {
     timeout 60 python3 "$HELPERS/checklines.py" "$@"
 }
+
+# tpc_vars: a free PORT and this test's OUT and ERR files for a tpcserver run.
+tpc_vars() {
+    PORT=$(free_port)
+    OUT="$BATS_TEST_TMPDIR/out"
+    ERR="$BATS_TEST_TMPDIR/err"
+}
