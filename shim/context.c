@@ -2,5 +2,6 @@
 #include "context.h"
 
 __thread struct tstate reqtag_tls __attribute__((tls_model("initial-exec"))) = {
+    .conn_fd = -1,
     .lines = {.fd = -1},
 };

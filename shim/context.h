@@ -20,8 +20,20 @@ struct reqctx {
     char id[REQTAG_MAX_ID];
 };
 
+/* Where the thread's context came from: it decides when the context ends. */
+enum origin {
+    ORIGIN_NONE,
+    ORIGIN_CONN,       /* adopted from a connection: ends when another connection is touched or the
+                          thread waits for events on many */
+    ORIGIN_INHERITED,  /* copied at pthread_create: ends when the thread first waits for work */
+    ORIGIN_PROCESS,    /* given by the parent process at exec through the environment */
+};
+
 struct tstate {
     struct reqctx ctx;    /* the request this thread works for */
+    uint8_t origin;       /* enum origin */
+    int conn_fd;          /* ORIGIN_CONN: which connection, and its gen when adopted */
+    uint32_t conn_gen;
     struct lines lines;   /* its partial stderr line, if any (buf is mmap'd on first need) */
     uint8_t writing;      /* inside out_line: a signal handler's write passes through untouched */
 };
@@ -31,6 +43,14 @@ extern __thread struct tstate reqtag_tls __attribute__((tls_model("initial-exec"
 static inline struct tstate *me(void)
 {
     return &reqtag_tls;
+}
+
+/* The thread stops working for any request. */
+static inline void ctx_drop(struct tstate *t)
+{
+    t->ctx.len = 0;
+    t->origin = ORIGIN_NONE;
+    t->conn_fd = -1;
 }
 
 static inline void ctx_set(struct reqctx *c, const char *id, size_t len)

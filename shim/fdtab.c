@@ -37,7 +37,7 @@ void fdtab_forget(int fd)
     struct fdent *e = fdtab_get(fd);
     if (e != NULL) {
         fdent_set_kind(e, FD_UNKNOWN);
-        e->cur.len = 0;
+        e->serves = 0;
     }
 }
 
@@ -53,7 +53,7 @@ void fdtab_forget_range(unsigned lo, unsigned hi)
             unsigned fd = c * FDTAB_CHUNK + i;
             if (fd >= lo && fd <= hi) {
                 fdent_set_kind(&chunk[i], FD_UNKNOWN);
-                chunk[i].cur.len = 0;
+                chunk[i].serves = 0;
             }
         }
     }

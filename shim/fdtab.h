@@ -18,23 +18,23 @@
 
 #include <stdint.h>
 
-#include "context.h"
-#include "scan.h"
+#include "conn.h"
 
-enum { FDTAB_CHUNK = 256, FDTAB_MAX = 1 << 20 };
+enum { FDTAB_CHUNK = 256, FDTAB_MAX = 1 << 24 };
 
 enum fd_kind {
     FD_UNKNOWN = 0, /* never looked at, or changed since */
     FD_CONN,        /* an accepted connection: reads are scanned for request heads */
     FD_STDERR,      /* the same file as fd 2 (as of epoch) */
     FD_OTHER,       /* looked at: not stderr (as of epoch) */
+    FD_LISTEN,      /* a listening socket: polling it means serving many connections */
 };
 
 struct fdent {
     uint8_t kind;        /* enum fd_kind; atomic access */
+    uint8_t serves;      /* an epoll descriptor watching connections or listeners */
     uint32_t epoch;      /* fdtab_epoch2 when kind FD_STDERR / FD_OTHER was decided */
-    struct reqctx cur;   /* FD_CONN: the request now being served on this connection */
-    struct scan scan;    /* FD_CONN: where its request stream is */
+    struct conn conn;    /* FD_CONN: the connection's requests and responses */
 };
 
 extern uint32_t fdtab_epoch2;

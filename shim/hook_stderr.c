@@ -1,5 +1,7 @@
 /* hook_stderr.c -- write, writev and the dprintf family on stderr-like descriptors -> tagged lines.
  *
+ * write and writev on an accepted connection are responses: they go to connio (response counting,
+ * adoption) and never to line assembly.
  * A call is taken over only when the calling thread has a request (or a line of its own still
  * open) and the descriptor is the process's stderr; everything else goes straight to libc.
  * A taken-over call returns what the program asked to write, as a complete write would.
@@ -10,6 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "connio.h"
 #include "context.h"
 #include "out.h"
 #include "real.h"
@@ -34,6 +37,11 @@ HOOK ssize_t write(int fd, const void *buf, size_t n)
         errno = ENOSYS;
         return -1;
     }
+    if (connio_is_conn(fd)) {
+        ssize_t put = real(fd, buf, n);
+        connio_wrote(fd, buf, put);
+        return put;
+    }
     if (n == 0 || !taken(fd) || !out_readable(buf, n))
         return real(fd, buf, n);
     int saved = errno;
@@ -52,6 +60,11 @@ HOOK ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
     if (real == NULL) {
         errno = ENOSYS;
         return -1;
+    }
+    if (connio_is_conn(fd)) {
+        ssize_t put = real(fd, iov, iovcnt);
+        connio_wrote_iov(fd, iov, iovcnt > 0 ? (size_t)iovcnt : 0, put);
+        return put;
     }
     if (iovcnt <= 0 || iovcnt > IOV_MAX || !taken(fd) || !out_readable(iov, sizeof *iov * (size_t)iovcnt))
         return real(fd, iov, iovcnt);

@@ -1,15 +1,19 @@
-/* hook_thread.c -- threads start with a copy of their creator's request; fork, exec and _exit
- * never lose or duplicate a held line piece.
+/* hook_thread.c -- threads start with a copy of their creator's request; forked children keep it,
+ * exec'd and spawned programs get it through their environment; fork, exec and _exit never lose
+ * or duplicate a held line piece.
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
+#include <spawn.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "context.h"
 #include "out.h"
+#include "proc.h"
+#include "spawn.h"
 #include "real.h"
 
 struct start {
@@ -22,7 +26,9 @@ static void *trampoline(void *p)
 {
     struct start s = *(struct start *)p;
     free(p);
-    me()->ctx = s.ctx;
+    struct tstate *t = me();
+    t->ctx = s.ctx;
+    t->origin = ORIGIN_INHERITED;
     return s.fn(s.arg);
 }
 
@@ -59,62 +65,114 @@ HOOK pid_t fork(void)
         return -1;
     }
     out_flush_mine();
-    return real();
+    pid_t pid = real();
+    if (pid == 0) {
+        int saved = errno;
+        proc_forked();
+        errno = saved;
+    }
+    return pid;
+}
+
+/* The exec family: a held piece leaves first, and the new program gets the shim, its settings and
+ * the calling thread's request through its environment (spawn.c), built on this stack. */
+enum exec_kind { EX_EXECVE, EX_EXECVPE, EX_FEXECVE, EX_SPAWN, EX_SPAWNP };
+
+struct exec_call {
+    enum exec_kind kind;
+    const char *path;
+    int fd;
+    char *const *argv;
+    pid_t *pid;
+    const posix_spawn_file_actions_t *fa;
+    const posix_spawnattr_t *attr;
+};
+
+static int call_real(const struct exec_call *c, char *const *env)
+{
+    switch (c->kind) {
+    case EX_EXECVE: {
+        int (*real)(const char *, char *const[], char *const[]) = REAL(execve);
+        if (real != NULL)
+            return real(c->path, c->argv, env);
+        break;
+    }
+    case EX_EXECVPE: {
+        int (*real)(const char *, char *const[], char *const[]) = REAL(execvpe);
+        if (real != NULL)
+            return real(c->path, c->argv, env);
+        break;
+    }
+    case EX_FEXECVE: {
+        int (*real)(int, char *const[], char *const[]) = REAL(fexecve);
+        if (real != NULL)
+            return real(c->fd, c->argv, env);
+        break;
+    }
+    case EX_SPAWN: {
+        int (*real)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+                    const posix_spawnattr_t *, char *const[], char *const[]) = REAL(posix_spawn);
+        return real != NULL ? real(c->pid, c->path, c->fa, c->attr, c->argv, env) : ENOSYS;
+    }
+    case EX_SPAWNP: {
+        int (*real)(pid_t *, const char *, const posix_spawn_file_actions_t *,
+                    const posix_spawnattr_t *, char *const[], char *const[]) = REAL(posix_spawnp);
+        return real != NULL ? real(c->pid, c->path, c->fa, c->attr, c->argv, env) : ENOSYS;
+    }
+    }
+    errno = ENOSYS;
+    return -1;
+}
+
+static int with_child_env(const struct exec_call *c, char *const envp[])
+{
+    if (c->kind != EX_SPAWN && c->kind != EX_SPAWNP)
+        out_flush_mine();
+    size_t n = spawn_env_size(envp);
+    if (n == 0)
+        return call_real(c, envp);
+    char *slots[n];
+    char buf[SPAWN_BUF];
+    return call_real(c, spawn_env(envp, slots, buf));
 }
 
 HOOK int execve(const char *path, char *const argv[], char *const envp[])
 {
-    int (*real)(const char *, char *const[], char *const[]) = REAL(execve);
-    if (real == NULL) {
-        errno = ENOSYS;
-        return -1;
-    }
-    out_flush_mine();
-    return real(path, argv, envp);
+    return with_child_env(&(struct exec_call){.kind = EX_EXECVE, .path = path, .argv = argv}, envp);
 }
 
 HOOK int execv(const char *path, char *const argv[])
 {
-    int (*real)(const char *, char *const[]) = REAL(execv);
-    if (real == NULL) {
-        errno = ENOSYS;
-        return -1;
-    }
-    out_flush_mine();
-    return real(path, argv);
-}
-
-HOOK int execvp(const char *file, char *const argv[])
-{
-    int (*real)(const char *, char *const[]) = REAL(execvp);
-    if (real == NULL) {
-        errno = ENOSYS;
-        return -1;
-    }
-    out_flush_mine();
-    return real(file, argv);
+    return execve(path, argv, environ);
 }
 
 HOOK int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-    int (*real)(const char *, char *const[], char *const[]) = REAL(execvpe);
-    if (real == NULL) {
-        errno = ENOSYS;
-        return -1;
-    }
-    out_flush_mine();
-    return real(file, argv, envp);
+    return with_child_env(&(struct exec_call){.kind = EX_EXECVPE, .path = file, .argv = argv}, envp);
+}
+
+HOOK int execvp(const char *file, char *const argv[])
+{
+    return execvpe(file, argv, environ);
 }
 
 HOOK int fexecve(int fd, char *const argv[], char *const envp[])
 {
-    int (*real)(int, char *const[], char *const[]) = REAL(fexecve);
-    if (real == NULL) {
-        errno = ENOSYS;
-        return -1;
-    }
-    out_flush_mine();
-    return real(fd, argv, envp);
+    return with_child_env(&(struct exec_call){.kind = EX_FEXECVE, .fd = fd, .argv = argv}, envp);
+}
+
+HOOK int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *fa,
+                     const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+    struct exec_call c = {.kind = EX_SPAWN, .path = path, .argv = argv, .pid = pid, .fa = fa, .attr = attr};
+    return with_child_env(&c, envp);
+}
+
+HOOK int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *fa,
+                      const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+    struct exec_call c = {.kind = EX_SPAWNP, .path = file, .argv = argv, .pid = pid, .fa = fa, .attr = attr};
+    return with_child_env(&c, envp);
 }
 
 /* execl and friends: libc builds argv and calls its internal execve, out of our sight. */

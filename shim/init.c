@@ -1,13 +1,18 @@
 /* init.c -- load-time set-up and exit-time flush of the library. */
 #include "config.h"
 #include "fatal.h"
+#include "proc.h"
+#include "spawn.h"
 #include "out.h"
 
 __attribute__((constructor)) static void reqtag_start(void)
 {
     /* settings, the real_<fn> table and the line-buffer key, before any hook */
-    if (reqtag_on())
+    proc_init();
+    if (reqtag_on()) {
+        spawn_init();
         fatal_init();
+    }
 }
 
 /* exit() runs this on the exiting thread: its held piece must not be lost. */

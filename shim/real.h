@@ -18,6 +18,7 @@
 #include <pthread.h>
 #include <semaphore.h>
 #include <signal.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <sys/epoll.h>
@@ -54,19 +55,43 @@ struct real_table {
     int (*openat)(int, const char *, int, ...);
     int (*openat64)(int, const char *, int, ...);
     int (*creat)(const char *, mode_t);
+    void (*closefrom)(int);
     FILE *(*fopen)(const char *, const char *);
     FILE *(*fopen64)(const char *, const char *);
     FILE *(*freopen)(const char *, const char *, FILE *);
     int (*fclose)(FILE *);
+    int (*fcloseall)(void);
+    int (*eventfd)(unsigned int, int);
+    int (*timerfd_create)(int, int);
+    int (*signalfd)(int, const sigset_t *, int);
+    int (*epoll_create)(int);
+    int (*epoll_create1)(int);
+    int (*inotify_init)(void);
+    int (*inotify_init1)(int);
+    int (*memfd_create)(const char *, unsigned int);
+    int (*__open_2)(const char *, int);
+    int (*__open64_2)(const char *, int);
+    int (*__openat_2)(int, const char *, int);
+    int (*__openat64_2)(int, const char *, int);
+    int (*listen)(int, int);
+    int (*shutdown)(int, int);
+    int (*epoll_ctl)(int, int, int, struct epoll_event *);
+    ssize_t (*send)(int, const void *, size_t, int);
+    ssize_t (*sendto)(int, const void *, size_t, int, const struct sockaddr *, socklen_t);
+    ssize_t (*sendmsg)(int, const struct msghdr *, int);
+    ssize_t (*sendfile)(int, int, off_t *, size_t);
+    ssize_t (*sendfile64)(int, int, off64_t *, size_t);
 
     /* threads, processes */
     int (*pthread_create)(pthread_t *, const pthread_attr_t *, void *(*)(void *), void *);
     pid_t (*fork)(void);
     int (*execve)(const char *, char *const[], char *const[]);
-    int (*execv)(const char *, char *const[]);
-    int (*execvp)(const char *, char *const[]);
     int (*execvpe)(const char *, char *const[], char *const[]);
     int (*fexecve)(int, char *const[], char *const[]);
+    int (*posix_spawn)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+                       char *const[], char *const[]);
+    int (*posix_spawnp)(pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,
+                        char *const[], char *const[]);
     void (*_exit)(int);
     void (*_Exit)(int);
 
@@ -85,6 +110,9 @@ struct real_table {
     int (*pthread_cond_timedwait)(pthread_cond_t *, pthread_mutex_t *, const struct timespec *);
     int (*sem_wait)(sem_t *);
     int (*sem_timedwait)(sem_t *, const struct timespec *);
+    int (*sem_trywait)(sem_t *);
+    int (*sem_clockwait)(sem_t *, clockid_t, const struct timespec *);
+    int (*pthread_cond_clockwait)(pthread_cond_t *, pthread_mutex_t *, clockid_t, const struct timespec *);
     int (*pthread_join)(pthread_t, void **);
     pid_t (*waitpid)(pid_t, int *, int);
     pid_t (*wait)(int *);

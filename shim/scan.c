@@ -15,13 +15,7 @@ enum phase {
     P_VALUE_WS,     /* optional white space before a value */
     P_VALUE,
     P_SKIP,         /* rest of a line we do not care about */
-    P_BODY,         /* Content-Length bytes to skip */
-    P_CHUNK_SIZE,
-    P_CHUNK_EXT,
-    P_CHUNK_DATA,
-    P_CHUNK_END,    /* the CRLF after a chunk's data */
-    P_TRAILER,      /* at the start of a trailer line */
-    P_TRAILER_SKIP,
+    P_BODY,         /* a body to skip (body.c follows its framing) */
     P_OPAQUE,       /* not HTTP/1.x: never look again */
 };
 
@@ -42,16 +36,6 @@ static int is_tchar(unsigned char c)
     if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
         return 1;
     return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
-}
-
-static int hexval(unsigned char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    c = lower(c);
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    return -1;
 }
 
 static void new_request(struct scan *s)
@@ -189,6 +173,7 @@ static void commit_held(struct scan *s)
 static void head_done(struct scan *s, struct scan_head *head)
 {
     head->idlen = 0;
+    head->is_head = s->method_head == 5;
     if (s->best_rank != 0xff && s->best_len <= REQTAG_MAX_ID) {
         memcpy(head->id, s->best, s->best_len);
         head->idlen = s->best_len;
@@ -196,26 +181,12 @@ static void head_done(struct scan *s, struct scan_head *head)
     int chunked = s->chunked, cl = s->cl_state;
     uint64_t len = s->body_left;
     new_request(s);
-    if (chunked) {
-        s->phase = P_CHUNK_SIZE;
-        s->pos = 0;
-        s->body_left = 0;
-    } else if (cl == 2) {
+    if (cl == 2 && !chunked) {
         s->phase = P_OPAQUE;
-    } else if (cl == 1 && len > 0) {
+    } else if (chunked || (cl == 1 && len > 0)) {
+        body_start(&s->body, chunked, len);
         s->phase = P_BODY;
-        s->body_left = len;
     }
-}
-
-static void chunk_size_done(struct scan *s)
-{
-    if (s->pos == 0)
-        s->phase = P_OPAQUE;
-    else if (s->body_left == 0)
-        s->phase = P_TRAILER;
-    else
-        s->phase = P_CHUNK_DATA;
 }
 
 size_t scan_feed(struct scan *s, const struct reqtag_config *cfg, const char *buf, size_t len,
@@ -235,12 +206,19 @@ size_t scan_feed(struct scan *s, const struct reqtag_config *cfg, const char *bu
             }
             s->phase = P_METHOD;
             s->pos = 1;
+            s->method_head = c == 'H';
             break;
         case P_METHOD:
-            if (c == ' ')
+            if (c == ' ') {
                 s->phase = P_TARGET;
-            else if (is_tchar(c) && s->pos < MAX_METHOD)
+                s->method_head = (s->method_head == 4) ? 5 : 0; /* 5: exactly "HEAD" */
+            } else if (is_tchar(c) && s->pos < MAX_METHOD) {
+                if (s->method_head == s->pos && s->pos < 4 && c == (unsigned char)"HEAD"[s->pos])
+                    s->method_head++;
+                else
+                    s->method_head = 0;
                 s->pos++;
+            }
             else {
                 s->phase = P_OPAQUE;
                 continue;
@@ -318,68 +296,14 @@ size_t scan_feed(struct scan *s, const struct reqtag_config *cfg, const char *bu
                 s->phase = P_LINE;
             break;
         case P_BODY: {
-            size_t take = len - i;
-            if ((uint64_t)take > s->body_left)
-                take = (size_t)s->body_left;
-            s->body_left -= take;
-            i += take;
-            if (s->body_left == 0)
+            enum body_status bs;
+            i += body_feed(&s->body, buf + i, len - i, &bs);
+            if (bs == BODY_DONE)
                 new_request(s);
+            else if (bs == BODY_BAD)
+                s->phase = P_OPAQUE;
             continue;
         }
-        case P_CHUNK_SIZE: {
-            int h = hexval(c);
-            if (h >= 0) {
-                if (s->body_left >> 56) {
-                    s->phase = P_OPAQUE;
-                    continue;
-                }
-                s->body_left = s->body_left * 16 + (uint64_t)h;
-                s->pos = 1;
-            } else if (c == ';' || c == ' ' || c == '\t') {
-                s->phase = P_CHUNK_EXT;
-            } else if (c == '\n') {
-                chunk_size_done(s);
-            } else if (c != '\r') {
-                s->phase = P_OPAQUE;
-                continue;
-            }
-            break;
-        }
-        case P_CHUNK_EXT:
-            if (c == '\n')
-                chunk_size_done(s);
-            break;
-        case P_CHUNK_DATA: {
-            size_t take = len - i;
-            if ((uint64_t)take > s->body_left)
-                take = (size_t)s->body_left;
-            s->body_left -= take;
-            i += take;
-            if (s->body_left == 0)
-                s->phase = P_CHUNK_END;
-            continue;
-        }
-        case P_CHUNK_END:
-            if (c == '\n') {
-                s->phase = P_CHUNK_SIZE;
-                s->pos = 0;
-                s->body_left = 0;
-            } else if (c != '\r') {
-                s->phase = P_OPAQUE;
-                continue;
-            }
-            break;
-        case P_TRAILER:
-            if (c == '\n')
-                new_request(s);
-            else if (c != '\r')
-                s->phase = P_TRAILER_SKIP;
-            break;
-        case P_TRAILER_SKIP:
-            if (c == '\n')
-                s->phase = P_TRAILER;
-            break;
         default: /* P_OPAQUE, or a state that memory corruption made up: stop looking */
             s->phase = P_OPAQUE;
             *status = SCAN_OPAQUE;

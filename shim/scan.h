@@ -28,10 +28,12 @@
 #include <stdint.h>
 
 #include "../common/settings.h"
+#include "body.h"
 
 enum scan_status { SCAN_NEED_MORE, SCAN_HEAD, SCAN_OPAQUE };
 
 struct scan_head {
+    uint8_t is_head;      /* the method was HEAD: its response has no body */
     uint8_t idlen;
     char id[REQTAG_MAX_ID];
 };
@@ -49,7 +51,9 @@ struct scan {
     uint8_t bad;          /* the current value already broke the rules (a byte was dropped) */
     uint8_t held;         /* cur holds a usable ID, kept unless the next line folds onto it */
     uint8_t held_rank;    /* the rank of that ID's header */
-    uint64_t body_left;   /* Content-Length, or the current chunk's size, left to skip */
+    uint8_t method_head;  /* the method read so far is a prefix of "HEAD" */
+    uint64_t body_left;   /* the Content-Length value while the head is read */
+    struct body body;     /* the body being skipped */
     char cur[REQTAG_MAX_ID + 1];
     char best[REQTAG_MAX_ID];
 };

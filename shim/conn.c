@@ -1,0 +1,154 @@
+/* conn.c -- a connection's request/response bookkeeping and the threads that adopt its request. */
+#include "conn.h"
+
+#include <string.h>
+
+#include "config.h"
+#include "reqid.h"
+
+static void set_cur(struct conn *c, const struct reqctx *r)
+{
+    if (r->len == c->cur.len && memcmp(r->id, c->cur.id, r->len) == 0)
+        return;
+    __atomic_add_fetch(&c->seq, 1, __ATOMIC_ACQ_REL);
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    c->cur = *r;
+    __atomic_add_fetch(&c->gen, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&c->seq, 1, __ATOMIC_RELEASE);
+}
+
+static const struct reqctx none = {.len = 0};
+
+/* Who is current after the counts changed (see conn.h). After a head: the newest, if nothing else
+ * is in flight. After a response: the newest, once its own response has started; before that the
+ * lines may be the previous request's (an access log) or the next one's: none. */
+static void settle(struct conn *c, bool after_response)
+{
+    bool newest = c->resp_lost || (after_response ? c->answered == c->heads : c->answered + 1 == c->heads);
+    set_cur(c, newest ? &c->newest : &none);
+}
+
+void conn_start(struct conn *c)
+{
+    c->heads = c->answered = 0;
+    c->head_bits = 0;
+    c->resp_lost = 0;
+    c->newest.len = 0;
+    set_cur(c, &none);
+    scan_init(&c->scan);
+    resp_init(&c->resp);
+}
+
+static void head_read(struct conn *c, const struct scan_head *h)
+{
+    struct reqctx r = {.len = 0};
+    if (h->idlen > 0) {
+        ctx_set(&r, h->id, h->idlen);
+    } else if (reqtag_cfg.generate) {
+        char id[REQTAG_GEN_ID_LEN];
+        reqid_generate(id);
+        ctx_set(&r, id, sizeof id);
+    }
+    uint64_t bit = 1ull << (c->heads % 64);
+    c->head_bits = h->is_head ? (c->head_bits | bit) : (c->head_bits & ~bit);
+    c->heads++;
+    c->newest = r;
+    settle(c, false);
+}
+
+void conn_read(struct conn *c, const char *p, size_t n)
+{
+    while (n > 0) {
+        enum scan_status st;
+        struct scan_head head;
+        size_t used = scan_feed(&c->scan, &reqtag_cfg, p, n, &st, &head);
+        if (st == SCAN_HEAD)
+            head_read(c, &head);
+        if (st != SCAN_HEAD || used > n)
+            break;
+        p += used;
+        n -= used;
+    }
+}
+
+void conn_read_lost(struct conn *c)
+{
+    scan_abandon(&c->scan);
+}
+
+static void responses_lost(struct conn *c)
+{
+    c->resp_lost = 1;
+    resp_abandon(&c->resp);
+    settle(c, true);
+}
+
+void conn_wrote(struct conn *c, const char *p, size_t n)
+{
+    while (n > 0 && !c->resp_lost) {
+        enum resp_status st;
+        uint16_t code = 0;
+        size_t used = resp_feed(&c->resp, p, n, &st, &code);
+        if (st == RESP_OPAQUE) {
+            responses_lost(c);
+            break;
+        }
+        if (st != RESP_HEAD || used > n)
+            break;
+        if (code == 101) {
+            /* Switching protocols: no more HTTP/1.x either way; the upgrade request stays current. */
+            scan_abandon(&c->scan);
+            responses_lost(c);
+            break;
+        }
+        if (code >= 100 && code < 200) {
+            resp_body(&c->resp, true); /* interim: the final response follows */
+        } else {
+            bool head_req = c->answered < c->heads && (c->head_bits >> (c->answered % 64)) & 1;
+            resp_body(&c->resp, head_req || code == 204 || code == 304);
+            if (c->answered < c->heads)
+                c->answered++;
+            settle(c, true);
+        }
+        p += used;
+        n -= used;
+    }
+}
+
+void conn_wrote_unseen(struct conn *c, uint64_t n)
+{
+    if (!c->resp_lost && !resp_unseen(&c->resp, n))
+        responses_lost(c);
+}
+
+void conn_adopt(int fd, struct conn *c)
+{
+    struct tstate *t = me();
+    uint32_t gen = __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE);
+    if (t->origin == ORIGIN_CONN && t->conn_fd == fd && t->conn_gen == gen)
+        return;
+    for (int attempt = 0; attempt < 4; attempt++) {
+        uint32_t s1 = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+        if (s1 & 1)
+            continue;
+        gen = __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE);
+        struct reqctx copy;
+        uint8_t len = c->cur.len;
+        if (len > REQTAG_MAX_ID)
+            len = 0;
+        memcpy(copy.id, c->cur.id, len);
+        copy.len = len;
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (__atomic_load_n(&c->seq, __ATOMIC_RELAXED) != s1)
+            continue;
+        t->ctx = copy;
+        t->origin = ORIGIN_CONN;
+        t->conn_fd = fd;
+        t->conn_gen = gen;
+        return;
+    }
+    /* Kept changing under us: better no tag than a torn one. */
+    t->ctx.len = 0;
+    t->origin = ORIGIN_NONE;
+    t->conn_fd = -1;
+}

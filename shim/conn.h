@@ -1,0 +1,49 @@
+/* conn.h -- one connection's requests: heads read, responses written, and which request is current.
+ *
+ * Contract:
+ * - conn_start() readies a freshly accepted connection (no request yet).
+ * - conn_read() takes bytes the program read; every request head completed in them is numbered
+ *   and gets its ID (from the configured header, or generated, or none). conn_wrote() takes bytes
+ *   the program wrote; every final response head in them is counted (1xx are not; 101 ends the
+ *   HTTP part of the connection). conn_wrote_unseen() counts sendfile bytes as body.
+ * - The current request is the newest one whenever it is the only request in flight (all earlier
+ *   ones have had their response started): the usual keep-alive exchange. While a client has
+ *   pipelined several requests and the server has not yet started answering the newest, nothing
+ *   the shim sees says which one the server works on: the current request is none (untagged,
+ *   never a wrong tag). If the responses cannot be followed, the newest head is current.
+ * - conn_adopt() makes the current request the calling thread's context (a seqlock read: no
+ *   lock; a copy torn by a concurrent writer is retried, then dropped). Cheap when unchanged.
+ * - Writers (the hooks above) are the threads using the connection; no allocation, no lock.
+ */
+#ifndef REQTAG_CONN_H
+#define REQTAG_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "context.h"
+#include "resp.h"
+#include "scan.h"
+
+struct conn {
+    uint32_t seq;          /* odd while cur is being written */
+    uint32_t gen;          /* changes whenever cur changes */
+    uint32_t heads;        /* request heads completed */
+    uint32_t answered;     /* final response heads written */
+    uint64_t head_bits;    /* bit k % 64: request k was a HEAD request (its response has no body) */
+    uint8_t resp_lost;     /* responses can no longer be followed */
+    struct reqctx cur;     /* the request being served, len 0: none */
+    struct reqctx newest;  /* the newest request's ID */
+    struct scan scan;
+    struct resp resp;
+};
+
+void conn_start(struct conn *c);
+void conn_read(struct conn *c, const char *p, size_t n);
+void conn_read_lost(struct conn *c);
+void conn_wrote(struct conn *c, const char *p, size_t n);
+void conn_wrote_unseen(struct conn *c, uint64_t n);
+void conn_adopt(int fd, struct conn *c);
+
+#endif

@@ -1,0 +1,120 @@
+/* connio.c -- from I/O hook results to connection bookkeeping and thread adoption. */
+#include "connio.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+
+#include "config.h"
+#include "context.h"
+#include "fdtab.h"
+
+static struct conn *conn_of(int fd)
+{
+    struct fdent *e = fdtab_get(fd);
+    if (e == NULL || fdent_kind(e) != FD_CONN || !reqtag_on())
+        return NULL;
+    return &e->conn;
+}
+
+int connio_is_conn(int fd)
+{
+    struct fdent *e = fdtab_get(fd);
+    return e != NULL && fdent_kind(e) == FD_CONN;
+}
+
+void connio_open(int listen_fd, int fd)
+{
+    if (fd < 0 || !reqtag_on())
+        return;
+    int saved = errno;
+    struct fdent *l = fdtab_make(listen_fd);
+    if (l != NULL && fdent_kind(l) != FD_LISTEN)
+        fdent_set_kind(l, FD_LISTEN);
+    fdtab_forget(fd);
+    struct fdent *e = fdtab_make(fd);
+    if (e != NULL) {
+        conn_start(&e->conn);
+        fdent_set_kind(e, FD_CONN);
+        /* The accepting thread touched a connection with no request yet. */
+        conn_adopt(fd, &e->conn);
+    }
+    errno = saved;
+}
+
+void connio_read(int fd, const void *buf, ssize_t got, int flags)
+{
+    struct conn *c = conn_of(fd);
+    if (c == NULL)
+        return;
+    int saved = errno;
+    if (got > 0 && !(flags & MSG_PEEK)) {
+        if (flags & MSG_TRUNC)
+            conn_read_lost(c);
+        else
+            conn_read(c, buf, (size_t)got);
+    }
+    conn_adopt(fd, c);
+    errno = saved;
+}
+
+void connio_read_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t got, int flags)
+{
+    struct conn *c = conn_of(fd);
+    if (c == NULL)
+        return;
+    int saved = errno;
+    if (got > 0 && !(flags & MSG_PEEK)) {
+        if (flags & MSG_TRUNC) {
+            conn_read_lost(c);
+        } else {
+            size_t left = (size_t)got;
+            for (size_t i = 0; i < iovcnt && left > 0; i++) {
+                size_t n = iov[i].iov_len < left ? iov[i].iov_len : left;
+                conn_read(c, iov[i].iov_base, n);
+                left -= n;
+            }
+        }
+    }
+    conn_adopt(fd, c);
+    errno = saved;
+}
+
+void connio_wrote(int fd, const void *buf, ssize_t put)
+{
+    struct conn *c = conn_of(fd);
+    if (c == NULL)
+        return;
+    int saved = errno;
+    if (put > 0)
+        conn_wrote(c, buf, (size_t)put);
+    conn_adopt(fd, c);
+    errno = saved;
+}
+
+void connio_wrote_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t put)
+{
+    struct conn *c = conn_of(fd);
+    if (c == NULL)
+        return;
+    int saved = errno;
+    size_t left = put > 0 ? (size_t)put : 0;
+    for (size_t i = 0; i < iovcnt && left > 0; i++) {
+        size_t n = iov[i].iov_len < left ? iov[i].iov_len : left;
+        conn_wrote(c, iov[i].iov_base, n);
+        left -= n;
+    }
+    conn_adopt(fd, c);
+    errno = saved;
+}
+
+void connio_wrote_unseen(int fd, ssize_t put)
+{
+    struct conn *c = conn_of(fd);
+    if (c == NULL)
+        return;
+    int saved = errno;
+    if (put > 0)
+        conn_wrote_unseen(c, (uint64_t)put);
+    conn_adopt(fd, c);
+    errno = saved;
+}

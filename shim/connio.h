@@ -1,0 +1,25 @@
+/* connio.h -- glue between the I/O hooks and conn.c: bytes a connection carried, and adoption.
+ *
+ * Contract: each function looks fd up; unless it is an accepted connection (and the shim is on)
+ * it does nothing. Otherwise it passes the bytes the real call moved (never more than it
+ * returned; nothing for MSG_PEEK; MSG_TRUNC stops the scanning) to the connection, then makes the
+ * connection's current request the calling thread's context. errno is preserved.
+ * connio_open() starts a connection on fd (accept) and marks the listening socket;
+ * connio_touch() adopts without bytes (a read or write that moved nothing).
+ */
+#ifndef REQTAG_CONNIO_H
+#define REQTAG_CONNIO_H
+
+#include <stddef.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+void connio_open(int listen_fd, int fd);
+void connio_read(int fd, const void *buf, ssize_t got, int flags);
+void connio_read_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t got, int flags);
+void connio_wrote(int fd, const void *buf, ssize_t put);
+void connio_wrote_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t put);
+void connio_wrote_unseen(int fd, ssize_t put);
+int connio_is_conn(int fd);
+
+#endif

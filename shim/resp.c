@@ -1,0 +1,214 @@
+/* resp.c -- follow the responses a server writes: status line, framing headers, body. */
+#include "resp.h"
+
+#include <string.h>
+
+enum phase {
+    R_START, R_VERSION, R_CODE, R_REASON, R_LINE, R_NAME, R_VALUE, R_SKIP,
+    R_AWAIT,  /* a head ended; resp_body() has not been told about its body yet */
+    R_BODY, R_OPAQUE,
+};
+enum { HDR_NONE, HDR_CL, HDR_TE };
+
+static const char cl_name[] = "content-length";
+static const char te_name[] = "transfer-encoding";
+
+static unsigned char lower(unsigned char c)
+{
+    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
+}
+
+void resp_init(struct resp *r)
+{
+    memset(r, 0, sizeof *r);
+    r->phase = R_START;
+}
+
+void resp_abandon(struct resp *r)
+{
+    r->phase = R_OPAQUE;
+}
+
+static void next_message(struct resp *r)
+{
+    r->phase = R_START;
+    r->pos = 0;
+    r->chunked = 0;
+    r->cl_state = 0;
+    r->length = 0;
+}
+
+static void value_done(struct resp *r)
+{
+    size_t n = r->vlen;
+    while (n > 0 && (r->val[n - 1] == ' ' || r->val[n - 1] == '\t' || r->val[n - 1] == '\r'))
+        n--;
+    if (r->hdr == HDR_CL) {
+        uint64_t v = 0;
+        int ok = n > 0 && n <= 18 && r->vlen < sizeof r->val;
+        for (size_t i = 0; ok && i < n; i++) {
+            if (r->val[i] < '0' || r->val[i] > '9')
+                ok = 0;
+            else
+                v = v * 10 + (uint64_t)(r->val[i] - '0');
+        }
+        if (!ok || (r->cl_state == 1 && v != r->length))
+            r->cl_state = 2;
+        else if (r->cl_state == 0) {
+            r->cl_state = 1;
+            r->length = v;
+        }
+    } else if (r->hdr == HDR_TE) {
+        r->chunked = 0;
+        if (n >= 7 && r->vlen < sizeof r->val) {
+            int ok = 1;
+            for (size_t i = 0; i < 7; i++)
+                if (lower((unsigned char)r->val[n - 7 + i]) != (unsigned char)"chunked"[i])
+                    ok = 0;
+            char before = n > 7 ? r->val[n - 8] : ' ';
+            r->chunked = ok && (before == ' ' || before == ',' || before == '\t');
+        }
+        if (!r->chunked)
+            r->cl_state = 2; /* a coding we cannot follow: only the close ends this body */
+    }
+    r->hdr = HDR_NONE;
+}
+
+void resp_body(struct resp *r, bool no_body)
+{
+    if (r->phase != R_AWAIT)
+        return;
+    if (no_body) {
+        next_message(r);
+    } else if (r->chunked) {
+        body_start(&r->body, true, 0);
+        r->phase = R_BODY;
+    } else if (r->cl_state == 1 && r->length > 0) {
+        body_start(&r->body, false, r->length);
+        r->phase = R_BODY;
+    } else if (r->cl_state == 1) {
+        next_message(r);
+    } else {
+        r->phase = R_OPAQUE; /* delimited by the connection's close */
+    }
+}
+
+bool resp_unseen(struct resp *r, uint64_t n)
+{
+    enum body_status st;
+    if (r->phase != R_BODY || !body_unseen(&r->body, n, &st)) {
+        r->phase = R_OPAQUE;
+        return false;
+    }
+    if (st == BODY_DONE)
+        next_message(r);
+    return true;
+}
+
+size_t resp_feed(struct resp *r, const char *p, size_t n, enum resp_status *status, uint16_t *code)
+{
+    size_t i = 0;
+    *status = RESP_NEED_MORE;
+    while (i < n) {
+        unsigned char c = (unsigned char)p[i];
+        switch (r->phase) {
+        case R_START:
+            r->pos = 0;
+            r->phase = R_VERSION;
+            continue;
+        case R_VERSION:
+            if (r->pos < 7 ? c == (unsigned char)"HTTP/1."[r->pos] : r->pos == 7 ? (c >= '0' && c <= '9') : c == ' ') {
+                r->pos++;
+                if (r->pos == 9) {
+                    r->phase = R_CODE;
+                    r->pos = 0;
+                    r->code = 0;
+                }
+                break;
+            }
+            r->phase = R_OPAQUE;
+            continue;
+        case R_CODE:
+            if (c >= '0' && c <= '9' && r->pos < 3) {
+                r->code = (uint16_t)(r->code * 10 + (c - '0'));
+                r->pos++;
+                break;
+            }
+            if (r->pos == 3 && (c == ' ' || c == '\r' || c == '\n')) {
+                r->phase = R_REASON;
+                continue;
+            }
+            r->phase = R_OPAQUE;
+            continue;
+        case R_REASON:
+            if (c == '\n')
+                r->phase = R_LINE;
+            break;
+        case R_LINE:
+            if (c == '\r')
+                break;
+            if (c == '\n') {
+                *status = RESP_HEAD;
+                *code = r->code;
+                r->phase = R_AWAIT; /* resp_body() says what follows */
+                return i + 1;
+            }
+            r->phase = R_NAME;
+            r->pos = 0;
+            r->cand = 3;
+            continue;
+        case R_NAME:
+            if (c == ':') {
+                r->hdr = HDR_NONE;
+                if ((r->cand & 1) && r->pos == sizeof cl_name - 1)
+                    r->hdr = HDR_CL;
+                else if ((r->cand & 2) && r->pos == sizeof te_name - 1)
+                    r->hdr = HDR_TE;
+                r->vlen = 0;
+                r->phase = r->hdr == HDR_NONE ? R_SKIP : R_VALUE;
+            } else if (c == '\n') {
+                r->phase = R_LINE;
+            } else {
+                uint8_t keep = 0;
+                unsigned char l = lower(c);
+                if ((r->cand & 1) && r->pos < sizeof cl_name - 1 && (unsigned char)cl_name[r->pos] == l)
+                    keep |= 1;
+                if ((r->cand & 2) && r->pos < sizeof te_name - 1 && (unsigned char)te_name[r->pos] == l)
+                    keep |= 2;
+                r->cand = keep;
+                if (r->pos < 0xffff)
+                    r->pos++;
+            }
+            break;
+        case R_VALUE:
+            if (c == '\n') {
+                value_done(r);
+                r->phase = R_LINE;
+            } else if ((c == ' ' || c == '\t') && r->vlen == 0) {
+                /* leading white space */
+            } else if (r->vlen < sizeof r->val) {
+                r->val[r->vlen++] = (char)c;
+            }
+            break;
+        case R_SKIP:
+            if (c == '\n')
+                r->phase = R_LINE;
+            break;
+        case R_BODY: {
+            enum body_status bs;
+            i += body_feed(&r->body, p + i, n - i, &bs);
+            if (bs == BODY_DONE)
+                next_message(r);
+            else if (bs == BODY_BAD)
+                r->phase = R_OPAQUE;
+            continue;
+        }
+        default:
+            r->phase = R_OPAQUE;
+            *status = RESP_OPAQUE;
+            return n;
+        }
+        i++;
+    }
+    return n;
+}

@@ -1,0 +1,46 @@
+/* resp.h -- incremental HTTP/1.x response scanner: where each response a server writes begins and
+ * ends (pure). Used to tell which of several pipelined requests a server is answering.
+ *
+ * Contract:
+ * - resp_feed() consumes bytes the program wrote on a connection and returns how many, with
+ *   *status RESP_NEED_MORE (all consumed: "need more bytes"), RESP_HEAD (a response head ended at
+ *   the returned offset; *code is its status) or RESP_OPAQUE (not HTTP/1.x, or framing that only
+ *   the connection's end can close: everything consumed, and every later call too).
+ * - After RESP_HEAD the caller must call resp_body() before feeding more: no_body is true for the
+ *   answer to a HEAD request, 1xx, 204 and 304; otherwise Transfer-Encoding: chunked or
+ *   Content-Length frames the body, and a response with neither makes the scanner opaque.
+ * - resp_unseen() accounts for n body bytes sent without passing through a buffer (sendfile);
+ *   false (and opaque from then on) when they cannot be placed.
+ */
+#ifndef REQTAG_RESP_H
+#define REQTAG_RESP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "body.h"
+
+enum resp_status { RESP_NEED_MORE, RESP_HEAD, RESP_OPAQUE };
+
+struct resp {
+    uint8_t phase;
+    uint8_t hdr;        /* header whose value is being read: 0 none, 1 Content-Length, 2 Transfer-Encoding */
+    uint8_t cand;       /* which of the two names the current name can still be */
+    uint8_t chunked;
+    uint8_t cl_state;   /* 0 none, 1 valid, 2 invalid */
+    uint8_t vlen;
+    uint16_t pos;
+    uint16_t code;
+    uint64_t length;
+    char val[32];
+    struct body body;
+};
+
+void resp_init(struct resp *r);
+size_t resp_feed(struct resp *r, const char *p, size_t n, enum resp_status *status, uint16_t *code);
+void resp_body(struct resp *r, bool no_body);
+bool resp_unseen(struct resp *r, uint64_t n);
+void resp_abandon(struct resp *r);
+
+#endif
