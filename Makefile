@@ -27,7 +27,7 @@ FIXTURES  = $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIX_C)) \
 # The pure modules a unit test links against: test_<module>.c tests shim/<module>.c.
 PURE      = shim/body.c shim/resp.c shim/scan.c shim/reqid.c shim/lines.c shim/tag.c common/settings.c
 
-.PHONY: all test unit fixtures deps install uninstall clean bench
+.PHONY: all test unit fixtures deps install uninstall clean
 
 all: $(BUILD)/libreqtag.so $(BUILD)/reqtag
 
@@ -62,9 +62,6 @@ deps:
 test: deps
 	$(MAKE) all unit fixtures
 	tests/run.sh $(BUILD)
-
-bench: all fixtures
-	scripts/bench.sh $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)

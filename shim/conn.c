@@ -33,6 +33,7 @@ void conn_start(struct conn *c)
     c->heads = c->answered = 0;
     c->head_bits = 0;
     c->resp_lost = 0;
+    c->burst = 0;
     c->newest.len = 0;
     set_cur(c, &none);
     scan_init(&c->scan);
@@ -108,11 +109,20 @@ void conn_wrote(struct conn *c, const char *p, size_t n)
             resp_body(&c->resp, head_req || code == 204 || code == 304);
             if (c->answered < c->heads)
                 c->answered++;
+            if (c->burst < 255)
+                c->burst++;
             settle(c, true);
         }
         p += used;
         n -= used;
     }
+}
+
+void conn_write_done(struct conn *c)
+{
+    if (c->burst > 1 && !c->resp_lost)
+        set_cur(c, &none);
+    c->burst = 0;
 }
 
 void conn_wrote_unseen(struct conn *c, uint64_t n)

@@ -87,6 +87,7 @@ void connio_wrote(int fd, const void *buf, ssize_t put)
     int saved = errno;
     if (put > 0)
         conn_wrote(c, buf, (size_t)put);
+    conn_write_done(c);
     conn_adopt(fd, c);
     errno = saved;
 }
@@ -103,6 +104,7 @@ void connio_wrote_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t pu
         conn_wrote(c, iov[i].iov_base, n);
         left -= n;
     }
+    conn_write_done(c);
     conn_adopt(fd, c);
     errno = saved;
 }

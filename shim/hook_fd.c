@@ -25,10 +25,19 @@
 #include "proc.h"
 #include "real.h"
 
+static void forget(int fd)
+{
+    struct fdent *e = fdtab_get(fd);
+    bool known = fd == 2 || (e != NULL && (fdent_kind(e) != FD_UNKNOWN || e->serves));
+    /* The vfork check costs a system call: only pay it when there is something to forget. */
+    if (known && !proc_is_vfork_child())
+        fdtab_forget(fd);
+}
+
 static void fresh_fd(int fd)
 {
-    if (fd >= 0 && !proc_is_vfork_child())
-        fdtab_forget(fd);
+    if (fd >= 0)
+        forget(fd);
 }
 
 /* A descriptor is going away: a piece held for it leaves first, then we forget it. */
@@ -36,18 +45,17 @@ static void closing(int fd)
 {
     if (me()->lines.fd == fd)
         out_flush_mine();
-    if (!proc_is_vfork_child())
-        fdtab_forget(fd);
+    forget(fd);
 }
 
 /* dup of a connection: the copy names the same connection, so it continues from the same state. */
 static void duplicated(int from, int to)
 {
-    if (to < 0 || proc_is_vfork_child())
+    if (to < 0)
         return;
-    fdtab_forget(to);
+    forget(to);
     struct fdent *src = fdtab_get(from);
-    if (src == NULL || fdent_kind(src) != FD_CONN)
+    if (src == NULL || fdent_kind(src) != FD_CONN || proc_is_vfork_child())
         return;
     struct fdent *dst = fdtab_make(to);
     if (dst == NULL)
@@ -534,7 +542,7 @@ HOOK int listen(int fd, int backlog)
         return -1;
     }
     int r = real(fd, backlog);
-    if (r == 0 && !proc_is_vfork_child() && reqtag_on()) {
+    if (r == 0 && reqtag_on() && !proc_is_vfork_child()) {
         struct fdent *e = fdtab_make(fd);
         if (e != NULL)
             fdent_set_kind(e, FD_LISTEN);
@@ -566,11 +574,13 @@ HOOK int epoll_ctl(int ep, int op, int fd, struct epoll_event *ev)
         return -1;
     }
     int r = real(ep, op, fd, ev);
-    if (r == 0 && (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD) && !proc_is_vfork_child()) {
+    if (r == 0 && (op == EPOLL_CTL_ADD || op == EPOLL_CTL_MOD)) {
         struct fdent *e = fdtab_get(fd);
         uint8_t kind = e ? fdent_kind(e) : FD_UNKNOWN;
-        if (kind == FD_CONN || kind == FD_LISTEN) {
-            struct fdent *p = fdtab_make(ep);
+        struct fdent *p = fdtab_get(ep);
+        bool known = p != NULL && __atomic_load_n(&p->serves, __ATOMIC_ACQUIRE);
+        if ((kind == FD_CONN || kind == FD_LISTEN) && !known && !proc_is_vfork_child()) {
+            p = fdtab_make(ep);
             if (p != NULL)
                 __atomic_store_n(&p->serves, 1, __ATOMIC_RELEASE);
         }

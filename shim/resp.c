@@ -109,7 +109,11 @@ size_t resp_feed(struct resp *r, const char *p, size_t n, enum resp_status *stat
 {
     size_t i = 0;
     *status = RESP_NEED_MORE;
-    while (i < n) {
+    while (i < n || r->phase == R_OPAQUE) {
+        if (r->phase == R_OPAQUE) {
+            *status = RESP_OPAQUE;
+            return n;
+        }
         unsigned char c = (unsigned char)p[i];
         switch (r->phase) {
         case R_START:
@@ -200,7 +204,7 @@ size_t resp_feed(struct resp *r, const char *p, size_t n, enum resp_status *stat
             if (bs == BODY_DONE)
                 next_message(r);
             else if (bs == BODY_BAD)
-                r->phase = R_OPAQUE;
+                r->phase = R_OPAQUE; /* reported below, even when nothing is left to feed */
             continue;
         }
         default:

@@ -194,7 +194,11 @@ size_t scan_feed(struct scan *s, const struct reqtag_config *cfg, const char *bu
 {
     size_t i = 0;
     *status = SCAN_NEED_MORE;
-    while (i < len) {
+    while (i < len || s->phase == P_OPAQUE) {
+        if (s->phase == P_OPAQUE) {
+            *status = SCAN_OPAQUE;
+            return len;
+        }
         unsigned char c = (unsigned char)buf[i];
         switch (s->phase) {
         case P_START:
