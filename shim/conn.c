@@ -34,6 +34,8 @@ void conn_start(struct conn *c)
     c->head_bits = 0;
     c->resp_lost = 0;
     c->burst = 0;
+    c->mixed = 0;
+    c->began_in_body = 0;
     c->newest.len = 0;
     set_cur(c, &none);
     scan_init(&c->scan);
@@ -109,6 +111,8 @@ void conn_wrote(struct conn *c, const char *p, size_t n)
             resp_body(&c->resp, head_req || code == 204 || code == 304);
             if (c->answered < c->heads)
                 c->answered++;
+            if (c->burst > 0 || c->began_in_body)
+                c->mixed = 1;
             if (c->burst < 255)
                 c->burst++;
             settle(c, true);
@@ -118,11 +122,19 @@ void conn_wrote(struct conn *c, const char *p, size_t n)
     }
 }
 
+void conn_write_begin(struct conn *c)
+{
+    c->burst = 0;
+    c->mixed = 0;
+    c->began_in_body = resp_in_body(&c->resp);
+}
+
 void conn_write_done(struct conn *c)
 {
-    if (c->burst > 1 && !c->resp_lost)
+    if (c->mixed && !c->resp_lost)
         set_cur(c, &none);
     c->burst = 0;
+    c->mixed = 0;
 }
 
 void conn_wrote_unseen(struct conn *c, uint64_t n)

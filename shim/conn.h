@@ -11,9 +11,9 @@
  *   pipelined several requests and the server has not yet started answering the newest, nothing
  *   the shim sees says which one the server works on: the current request is none (untagged,
  *   never a wrong tag). If the responses cannot be followed, the newest head is current.
- * - One write call that carried several responses (apache sends pipelined answers together, then
- *   logs each) leaves every line after it ambiguous: none is current until the next head.
- *   conn_write_done() ends the accounting of one write call.
+ * - One write call that ends one response and starts another (apache sends pipelined answers
+ *   together, then logs each finished one) leaves every line after it ambiguous: none is current
+ *   until the next head. conn_write_begin() and conn_write_done() bracket one write call.
  * - conn_adopt() makes the current request the calling thread's context (a seqlock read: no
  *   lock; a copy torn by a concurrent writer is retried, then dropped). Cheap when unchanged.
  * - Writers (the hooks above) are the threads using the connection; no allocation, no lock.
@@ -37,6 +37,8 @@ struct conn {
     uint64_t head_bits;    /* bit k % 64: request k was a HEAD request (its response has no body) */
     uint8_t resp_lost;     /* responses can no longer be followed */
     uint8_t burst;         /* final response heads in the write call being accounted */
+    uint8_t mixed;         /* that call ended one response and started another */
+    uint8_t began_in_body; /* that call began inside a response's body */
     struct reqctx cur;     /* the request being served, len 0: none */
     struct reqctx newest;  /* the newest request's ID */
     struct scan scan;
@@ -46,6 +48,7 @@ struct conn {
 void conn_start(struct conn *c);
 void conn_read(struct conn *c, const char *p, size_t n);
 void conn_read_lost(struct conn *c);
+void conn_write_begin(struct conn *c);
 void conn_wrote(struct conn *c, const char *p, size_t n);
 void conn_write_done(struct conn *c);
 void conn_wrote_unseen(struct conn *c, uint64_t n);

@@ -85,6 +85,7 @@ void connio_wrote(int fd, const void *buf, ssize_t put)
     if (c == NULL)
         return;
     int saved = errno;
+    conn_write_begin(c);
     if (put > 0)
         conn_wrote(c, buf, (size_t)put);
     conn_write_done(c);
@@ -99,6 +100,7 @@ void connio_wrote_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t pu
         return;
     int saved = errno;
     size_t left = put > 0 ? (size_t)put : 0;
+    conn_write_begin(c);
     for (size_t i = 0; i < iovcnt && left > 0; i++) {
         size_t n = iov[i].iov_len < left ? iov[i].iov_len : left;
         conn_wrote(c, iov[i].iov_base, n);

@@ -24,6 +24,11 @@ void resp_init(struct resp *r)
     r->phase = R_START;
 }
 
+bool resp_in_body(const struct resp *r)
+{
+    return r->phase == R_BODY;
+}
+
 void resp_abandon(struct resp *r)
 {
     r->phase = R_OPAQUE;

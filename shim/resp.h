@@ -42,5 +42,7 @@ size_t resp_feed(struct resp *r, const char *p, size_t n, enum resp_status *stat
 void resp_body(struct resp *r, bool no_body);
 bool resp_unseen(struct resp *r, uint64_t n);
 void resp_abandon(struct resp *r);
+/* True while a response's body is being written (a head is complete, its body is not). */
+bool resp_in_body(const struct resp *r);
 
 #endif
