@@ -63,9 +63,8 @@ run_scenarios() {
     run timeout 180 python3 "$HELPERS/scenarios.py" --port "$PORT" --tag "$tag"
     assert_success
     stop_civetweb
-    # civetweb writes nothing on stderr but its access log (its banner goes to stdout, untagged).
-    run grep -c "^CivetWeb V[0-9.]* started on port(s) 127\.0\.0\.1:$PORT with web root \[$DIR/docs\]$" "$OUT"
-    assert_output 1
+    # civetweb writes nothing on stderr but its access log (its banner goes to stdout, which is
+    # block-buffered into a file and not always flushed when civetweb is stopped: not checked).
     # Each request has exactly one access-log line (400 + 400 + 2 + 3 + 3 + 1 + 1), and there is
     # nothing else.
     run grep -cE "^(\[[^]]*\] )?127\.0\.0\.1 - - \[[^]]+\] \"GET /r/$tag-[a-z0-9]+-[0-9]+ HTTP/1\.1\" 200 [0-9]+ - -$" "$LOG"
