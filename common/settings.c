@@ -7,6 +7,7 @@ static int parse_header(const char *v, struct reqtag_config *cfg, const char **w
 static int parse_generate(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_format(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_disable(const char *v, struct reqtag_config *cfg, const char **why);
+static int parse_crash(const char *v, struct reqtag_config *cfg, const char **why);
 
 const struct reqtag_setting reqtag_settings[] = {
     {"REQTAG_HEADER", "X-Request-ID", "header", 'H', NULL, "NAMES",
@@ -17,6 +18,9 @@ const struct reqtag_setting reqtag_settings[] = {
      parse_generate},
     {"REQTAG_FORMAT", "[{id}] ", "format", 0, NULL, "TEMPLATE",
      "the tag put in front of each line; {id} is the request ID", parse_format},
+    {"REQTAG_CRASH", "1", "no-crash", 0, "0", NULL,
+     "on a fatal signal, report the request, the signal and a backtrace on stderr (--no-crash: off)",
+     parse_crash},
     {"REQTAG_DISABLE", "0", "disable", 0, "1", NULL,
      "load the shim but pass every call straight through", parse_disable},
 };
@@ -105,6 +109,11 @@ static int parse_generate(const char *v, struct reqtag_config *cfg, const char *
 static int parse_disable(const char *v, struct reqtag_config *cfg, const char **why)
 {
     return parse_bool(v, &cfg->disable, why);
+}
+
+static int parse_crash(const char *v, struct reqtag_config *cfg, const char **why)
+{
+    return parse_bool(v, &cfg->crash, why);
 }
 
 /* Append a literal run to the compiled format, merging with a preceding literal. */

@@ -50,6 +50,7 @@ struct reqtag_config {
     char header[REQTAG_MAX_HEADERS][REQTAG_MAX_HEADER_LEN + 1];
     bool generate;
     bool disable;
+    bool crash;
     struct reqtag_tagfmt format;
 };
 

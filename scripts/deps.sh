@@ -9,7 +9,7 @@ usage() {
 
 [ $# -eq 1 ] || usage
 
-build_pkgs=(gcc make libc6-dev)
+build_pkgs=(gcc make libc6-dev libunwind-dev)
 case "$1" in
 build) want=("${build_pkgs[@]}") ;;
 test)

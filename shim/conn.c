@@ -2,13 +2,14 @@
 #include "conn.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "config.h"
 #include "reqid.h"
 
 static void set_cur(struct conn *c, const struct reqctx *r)
 {
-    if (r->len == c->cur.len && memcmp(r->id, c->cur.id, r->len) == 0)
+    if (r->len == c->cur.len && r->start_ns == c->cur.start_ns && memcmp(r->id, c->cur.id, r->len) == 0)
         return;
     __atomic_add_fetch(&c->seq, 1, __ATOMIC_ACQ_REL);
     __atomic_thread_fence(__ATOMIC_RELEASE);
@@ -42,9 +43,16 @@ void conn_start(struct conn *c)
     resp_init(&c->resp);
 }
 
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void head_read(struct conn *c, const struct scan_head *h)
 {
-    struct reqctx r = {.len = 0};
+    struct reqctx r = {.len = 0, .start_ns = now_ns()};
     if (h->idlen > 0) {
         ctx_set(&r, h->id, h->idlen);
     } else if (reqtag_cfg.generate) {
@@ -160,6 +168,7 @@ void conn_adopt(int fd, struct conn *c)
             len = 0;
         memcpy(copy.id, c->cur.id, len);
         copy.len = len;
+        copy.start_ns = c->cur.start_ns;
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         if (__atomic_load_n(&c->seq, __ATOMIC_RELAXED) != s1)
             continue;

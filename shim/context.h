@@ -18,6 +18,7 @@
 struct reqctx {
     uint8_t len;
     char id[REQTAG_MAX_ID];
+    uint64_t start_ns;    /* CLOCK_MONOTONIC when the request's head was read; 0: unknown */
 };
 
 /* Where the thread's context came from: it decides when the context ends. */

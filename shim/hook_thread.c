@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "crash.h"
 #include "context.h"
 #include "out.h"
 #include "proc.h"
@@ -26,9 +27,12 @@ static void *trampoline(void *p)
 {
     struct start s = *(struct start *)p;
     free(p);
-    struct tstate *t = me();
-    t->ctx = s.ctx;
-    t->origin = ORIGIN_INHERITED;
+    crash_thread_start();
+    if (s.ctx.len > 0) {
+        struct tstate *t = me();
+        t->ctx = s.ctx;
+        t->origin = ORIGIN_INHERITED;
+    }
     return s.fn(s.arg);
 }
 
@@ -38,8 +42,9 @@ HOOK int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(v
     if (real == NULL)
         return ENOSYS;
     struct tstate *t = me();
-    /* A thread made outside any request starts with none: TLS starts zeroed. */
-    if (t->ctx.len == 0 || !reqtag_on())
+    /* Every thread goes through the trampoline: it needs its own alternate signal stack. A thread
+     * made outside any request starts with none: TLS starts zeroed. */
+    if (!reqtag_on())
         return real(th, attr, fn, arg);
     int saved = errno;
     struct start *s = malloc(sizeof *s);

@@ -1,6 +1,6 @@
 /* init.c -- load-time set-up and exit-time flush of the library. */
 #include "config.h"
-#include "fatal.h"
+#include "crash.h"
 #include "proc.h"
 #include "spawn.h"
 #include "out.h"
@@ -11,7 +11,7 @@ __attribute__((constructor)) static void reqtag_start(void)
     proc_init();
     if (reqtag_on()) {
         spawn_init();
-        fatal_init();
+        crash_init();
     }
 }
 

@@ -52,7 +52,7 @@ static const struct {
     SLOT(epoll_create1), SLOT(inotify_init), SLOT(inotify_init1), SLOT(memfd_create), SLOT(__open_2),
     SLOT(__open64_2), SLOT(__openat_2), SLOT(__openat64_2), SLOT(listen), SLOT(shutdown),
     SLOT(epoll_ctl), SLOT(send), SLOT(sendto), SLOT(sendmsg), SLOT(sendfile), SLOT(sendfile64),
-    SLOT(pthread_create), SLOT(fork), SLOT(execve), SLOT(execvpe),
+    SLOT(sigaction), SLOT(signal), SLOT(pthread_create), SLOT(fork), SLOT(execve), SLOT(execvpe),
     SLOT(fexecve), SLOT(posix_spawn), SLOT(posix_spawnp), SLOT(_exit), SLOT(_Exit), SLOT(poll), SLOT(ppoll), SLOT(select),
     SLOT(pselect), SLOT(epoll_wait), SLOT(epoll_pwait), SLOT(nanosleep), SLOT(clock_nanosleep),
     SLOT(sleep), SLOT(usleep), SLOT(pthread_cond_wait), SLOT(pthread_cond_timedwait),

@@ -95,6 +95,10 @@ struct real_table {
     void (*_exit)(int);
     void (*_Exit)(int);
 
+    /* signals */
+    int (*sigaction)(int, const struct sigaction *, struct sigaction *);
+    __sighandler_t (*signal)(int, __sighandler_t);
+
     /* waits: a partial line is written before the thread blocks */
     int (*poll)(struct pollfd *, nfds_t, int);
     int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);

@@ -3,8 +3,9 @@
 bats_require_minimum_version 1.5.0
 load test_helper
 
+# run_partial HOW: the fixture under reqtag, crash reports off (crash.bats covers those).
 run_partial() {
-    run --separate-stderr "$REQTAG" -- "$FIXTURES/partial" "$1"
+    run --separate-stderr "$REQTAG" --no-crash -- "$FIXTURES/partial" "$1"
 }
 
 @test "thread exit: the thread's half line is written, tagged, before join returns" {
@@ -59,6 +60,14 @@ run_partial() {
     assert_output "[partial-1] half-line via=wait"
     kill "$pid"
     wait "$pid" || true
+}
+
+@test "with crash reports on, the report starts on a line of its own after the half line" {
+    run --separate-stderr "$REQTAG" -- "$FIXTURES/partial" segv
+    [ "$status" -eq 139 ]
+    run head -n 2 <<<"$stderr"
+    assert_line --index 0 "[partial-1] half-line via=segv"
+    assert_line --index 1 --regexp '^\[partial-1\] reqtag: SIGSEGV \(address 0x0\) in thread [0-9]+ while handling partial-1, [0-9]+ ms into the request$'
 }
 
 @test "without the shim the half line of a crashing program is written untagged (the checks can fail)" {

@@ -1,0 +1,243 @@
+/* crash.c -- report fatal signals with the request and a backtrace, then chain or die as before. */
+#include "crash.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "context.h"
+#include "crashfmt.h"
+#include "maps.h"
+#include "out.h"
+#include "real.h"
+#include "tag.h"
+#include "unwind.h"
+
+enum { NSIGS = 65, ALT_STACK = 128 * 1024, MAX_FRAMES = 64, MAPS_MAX = 512 * 1024 };
+
+static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGSYS};
+
+static struct sigaction chained[NSIGS]; /* what the program believes is installed */
+static bool owned[NSIGS];               /* the kernel runs on_fatal for this signal */
+static int in_fatal;                    /* a report is being made (nested signals just die) */
+static pthread_key_t stack_key;
+static bool have_stack_key;
+
+/* Used only inside the handler, one crash at a time. */
+static char maps_text[MAPS_MAX];
+static struct frame frames[MAX_FRAMES];
+static char line[TAG_MAX + 512];
+
+static int kernel_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    int (*real)(int, const struct sigaction *, struct sigaction *) = REAL(sigaction);
+    return real != NULL ? real(sig, act, old) : -1;
+}
+
+static void write_all(const char *p, size_t n)
+{
+    while (n > 0) {
+        long w = syscall(SYS_write, 2, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return;
+        p += w;
+        n -= (size_t)w;
+    }
+}
+
+static size_t read_maps(void)
+{
+    int fd = (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/maps", O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    size_t len = 0;
+    while (len < sizeof maps_text) {
+        long r = syscall(SYS_read, fd, maps_text + len, sizeof maps_text - len);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        len += (size_t)r;
+    }
+    syscall(SYS_close, fd);
+    return len;
+}
+
+static bool is_fault(int sig, const siginfo_t *si)
+{
+    return si != NULL && si->si_code > 0 &&
+           (sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL);
+}
+
+static void report(int sig, siginfo_t *si, void *uc)
+{
+    struct tstate *t = me();
+    size_t taglen = 0;
+    if (t->ctx.len > 0)
+        taglen = tag_render(&reqtag_cfg.format, t->ctx.id, t->ctx.len, line, TAG_MAX);
+    struct crash_info ci = {.sig = sig, .tid = (long)syscall(SYS_gettid)};
+    if (is_fault(sig, si)) {
+        ci.has_addr = true;
+        ci.addr = (uintptr_t)si->si_addr;
+    }
+    if (t->ctx.len > 0) {
+        ci.id = t->ctx.id;
+        ci.idlen = t->ctx.len;
+        struct timespec ts;
+        if (t->ctx.start_ns != 0 && clock_gettime(CLOCK_MONOTONIC, &ts) == 0) {
+            uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+            ci.has_elapsed = now >= t->ctx.start_ns;
+            ci.elapsed_ms = (now - t->ctx.start_ns) / 1000000u;
+        }
+    }
+    size_t cap = sizeof line - taglen;
+    write_all(line, taglen + crash_header(line + taglen, cap, &ci));
+
+    int n = unwind_frames(uc, frames, MAX_FRAMES);
+    size_t maps_len = read_maps();
+    for (int i = 0; i < n; i++) {
+        const char *mod = NULL;
+        size_t modlen = 0;
+        uintptr_t modoff = 0;
+        bool found = maps_lookup(maps_text, maps_len, frames[i].pc, &mod, &modlen, &modoff);
+        size_t len = crash_frame(line + taglen, cap, (unsigned)i, frames[i].pc, frames[i].fn,
+                                 frames[i].fnoff, found ? mod : NULL, modlen, found, modoff);
+        write_all(line, taglen + len);
+    }
+}
+
+/* The default action, now: a fault is re-executed and kills; anything else is sent again. */
+static void die_default(int sig, const siginfo_t *si)
+{
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    kernel_sigaction(sig, &dfl, NULL);
+    if (!is_fault(sig, si))
+        raise(sig);
+}
+
+static void on_fatal(int sig, siginfo_t *si, void *uc)
+{
+    int saved = errno;
+    if (sig <= 0 || sig >= NSIGS || __atomic_exchange_n(&in_fatal, 1, __ATOMIC_ACQ_REL)) {
+        die_default(sig, si);
+        errno = saved;
+        return;
+    }
+    out_flush_mine();
+    if (reqtag_cfg.crash) {
+        if (me()->lines.open)
+            write_all("\n", 1); /* the half line just written: the report starts a line of its own */
+        report(sig, si, uc);
+    }
+    struct sigaction ch = chained[sig];
+    bool siginfo = (ch.sa_flags & SA_SIGINFO) != 0;
+    void *fn = siginfo ? (void *)ch.sa_sigaction : (void *)ch.sa_handler;
+    if (fn == (void *)SIG_DFL || fn == (void *)SIG_IGN || fn == NULL) {
+        die_default(sig, si);
+        errno = saved;
+        return;
+    }
+    /* The program's handler runs as the kernel would have run it. */
+    if (ch.sa_flags & SA_RESETHAND) {
+        memset(&chained[sig], 0, sizeof chained[sig]);
+        chained[sig].sa_handler = SIG_DFL;
+    }
+    sigset_t mask = ch.sa_mask, old;
+    if (!(ch.sa_flags & SA_NODEFER))
+        sigaddset(&mask, sig);
+    pthread_sigmask(SIG_BLOCK, &mask, &old);
+    errno = saved;
+    if (siginfo)
+        ch.sa_sigaction(sig, si, uc);
+    else
+        ch.sa_handler(sig);
+    saved = errno;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    /* It returned: the program handled it (or will fault again, and be reported again). */
+    __atomic_store_n(&in_fatal, 0, __ATOMIC_RELEASE);
+    errno = saved;
+}
+
+static void free_stack(void *p)
+{
+    stack_t off = {.ss_flags = SS_DISABLE};
+    stack_t cur;
+    if (sigaltstack(NULL, &cur) == 0 && cur.ss_sp == p)
+        sigaltstack(&off, NULL);
+    munmap(p, ALT_STACK);
+}
+
+static void give_stack(bool remember)
+{
+    stack_t cur;
+    if (sigaltstack(NULL, &cur) != 0 || !(cur.ss_flags & SS_DISABLE))
+        return; /* the program has its own */
+    void *m = mmap(NULL, ALT_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    if (m == MAP_FAILED)
+        return;
+    stack_t ss = {.ss_sp = m, .ss_size = ALT_STACK, .ss_flags = 0};
+    if (sigaltstack(&ss, NULL) != 0 || (remember && pthread_setspecific(stack_key, m) != 0)) {
+        munmap(m, ALT_STACK);
+        return;
+    }
+}
+
+void crash_thread_start(void)
+{
+    if (have_stack_key)
+        give_stack(true);
+}
+
+void crash_init(void)
+{
+    have_stack_key = pthread_key_create(&stack_key, free_stack) == 0;
+    if (reqtag_cfg.crash)
+        unwind_init();
+    give_stack(false);
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
+        int sig = fatal_signals[i];
+        struct sigaction old;
+        if (kernel_sigaction(sig, NULL, &old) != 0)
+            continue;
+        bool dfl = !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL;
+        if (!dfl)
+            continue; /* a handler (or SIG_IGN) set before us stays as it is */
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_sigaction = on_fatal;
+        sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+        sigemptyset(&sa.sa_mask);
+        chained[sig] = old;
+        if (kernel_sigaction(sig, &sa, NULL) == 0)
+            owned[sig] = true;
+    }
+}
+
+bool crash_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
+{
+    if (sig <= 0 || sig >= NSIGS || !__atomic_load_n(&owned[sig], __ATOMIC_ACQUIRE))
+        return false;
+    if (old != NULL)
+        *old = chained[sig];
+    if (act != NULL) {
+        bool ign = !(act->sa_flags & SA_SIGINFO) && act->sa_handler == SIG_IGN;
+        if (ign) {
+            if (kernel_sigaction(sig, act, NULL) != 0)
+                return false;
+            __atomic_store_n(&owned[sig], false, __ATOMIC_RELEASE);
+        }
+        chained[sig] = *act;
+    }
+    return true;
+}
