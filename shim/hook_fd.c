@@ -24,6 +24,7 @@
 #include "out.h"
 #include "proc.h"
 #include "real.h"
+#include "unwind.h"
 
 static void forget(int fd)
 {
@@ -215,6 +216,12 @@ HOOK int pipe2(int fds[2], int flags)
         return -1;
     }
     int r = real(fds, flags);
+    if (r == 0 && unwind_busy) {
+        int saved = errno;
+        fds[0] = unwind_relocate_fd(fds[0]);
+        fds[1] = unwind_relocate_fd(fds[1]);
+        errno = saved;
+    }
     if (r == 0) {
         fresh_fd(fds[0]);
         fresh_fd(fds[1]);

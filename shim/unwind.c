@@ -3,6 +3,10 @@
 #include "unwind.h"
 
 #include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #include <execinfo.h>
 #include <libunwind.h>
 #include <string.h>
@@ -12,6 +16,20 @@ typedef int (*step_fn)(unw_cursor_t *);
 typedef int (*reg_fn)(unw_cursor_t *, unw_regnum_t, unw_word_t *);
 typedef int (*name_fn)(unw_cursor_t *, char *, size_t, unw_word_t *);
 typedef int (*getcontext_fn)(unw_context_t *);
+
+int unwind_busy;
+
+int unwind_relocate_fd(int fd)
+{
+    struct rlimit rl;
+    if (fd < 0 || getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur < 64)
+        return fd;
+    int high = fcntl(fd, F_DUPFD_CLOEXEC, (int)(rl.rlim_cur - 32));
+    if (high < 0)
+        return fd;
+    syscall(SYS_close, fd);
+    return high;
+}
 
 static struct {
     init_fn init2;
@@ -58,8 +76,10 @@ void unwind_init(void)
     struct frame warm[4];
     if (lu.ready) {
         unw_context_t uc;
+        unwind_busy = 1;
         if (lu.getcontext(&uc) == 0)
             (void)walk(&uc, 0, warm, 4);
+        unwind_busy = 0;
     } else {
         void *pcs[4];
         (void)backtrace(pcs, 4); /* loads libgcc_s now */
@@ -68,8 +88,12 @@ void unwind_init(void)
 
 int unwind_frames(void *ucontext, struct frame *frames, int max)
 {
-    if (lu.ready && ucontext != NULL)
-        return walk((unw_context_t *)ucontext, UNW_INIT_SIGNAL_FRAME, frames, max);
+    if (lu.ready && ucontext != NULL) {
+        unwind_busy = 1;
+        int n = walk((unw_context_t *)ucontext, UNW_INIT_SIGNAL_FRAME, frames, max);
+        unwind_busy = 0;
+        return n;
+    }
     void *pcs[64];
     int n = backtrace(pcs, max < 64 ? max : 64);
     for (int i = 0; i < n; i++) {

@@ -22,6 +22,12 @@ struct frame {
 };
 
 void unwind_init(void);
+
+/* True while libunwind runs (warm-up, crash). libunwind keeps a pipe of its own for probing
+ * memory; pipes made meanwhile are moved up near the descriptor limit (unwind_relocate_fd), so the
+ * program's low descriptor numbers stay as they would be without the shim. */
+extern int unwind_busy;
+int unwind_relocate_fd(int fd);
 int unwind_frames(void *ucontext, struct frame *frames, int max);
 
 #endif

@@ -127,3 +127,6 @@ tpc_vars() {
     OUT="$BATS_TEST_TMPDIR/out"
     ERR="$BATS_TEST_TMPDIR/err"
 }
+
+# Crash reports are on by default; a REQTAG_CRASH from the test environment must not turn them off.
+unset REQTAG_CRASH
