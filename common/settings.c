@@ -8,6 +8,9 @@ static int parse_generate(const char *v, struct reqtag_config *cfg, const char *
 static int parse_format(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_disable(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_crash(const char *v, struct reqtag_config *cfg, const char **why);
+static int parse_echo(const char *v, struct reqtag_config *cfg, const char **why);
+static int parse_echo_header(const char *v, struct reqtag_config *cfg, const char **why);
+static int parse_propagate(const char *v, struct reqtag_config *cfg, const char **why);
 
 const struct reqtag_setting reqtag_settings[] = {
     {"REQTAG_HEADER", "X-Request-ID", "header", 'H', NULL, "NAMES",
@@ -21,6 +24,15 @@ const struct reqtag_setting reqtag_settings[] = {
     {"REQTAG_CRASH", "1", "no-crash", 0, "0", NULL,
      "on a fatal signal, report the request, the signal and a backtrace on stderr (--no-crash: off)",
      parse_crash},
+    {"REQTAG_ECHO", "0", "echo", 0, "1", NULL,
+     "add the request's ID header to every HTTP/1.x response the program sends on its connection",
+     parse_echo},
+    {"REQTAG_ECHO_HEADER", "", "echo-header", 0, NULL, "NAME",
+     "the header --echo and --propagate add (default: the first REQTAG_HEADER name, X-Request-ID for traceparent)",
+     parse_echo_header},
+    {"REQTAG_PROPAGATE", "0", "propagate", 0, "1", NULL,
+     "add the ID (or a traceparent continuing the trace) to HTTP/1.x requests the program sends out",
+     parse_propagate},
     {"REQTAG_DISABLE", "0", "disable", 0, "1", NULL,
      "load the shim but pass every call straight through", parse_disable},
 };
@@ -69,6 +81,11 @@ static int parse_header(const char *v, struct reqtag_config *cfg, const char **w
             return -1;
         }
         char *dst = out.header[out.nheaders];
+        if (out.nheaders == 0) {
+            memcpy(out.first, start, len);
+            out.first[len] = '\0';
+            out.first_len = (uint8_t)len;
+        }
         for (size_t i = 0; i < len; i++)
             dst[i] = (char)lower((unsigned char)start[i]);
         dst[len] = '\0';
@@ -114,6 +131,52 @@ static int parse_disable(const char *v, struct reqtag_config *cfg, const char **
 static int parse_crash(const char *v, struct reqtag_config *cfg, const char **why)
 {
     return parse_bool(v, &cfg->crash, why);
+}
+
+static int parse_echo(const char *v, struct reqtag_config *cfg, const char **why)
+{
+    return parse_bool(v, &cfg->echo, why);
+}
+
+static int parse_propagate(const char *v, struct reqtag_config *cfg, const char **why)
+{
+    return parse_bool(v, &cfg->propagate, why);
+}
+
+static int parse_echo_header(const char *v, struct reqtag_config *cfg, const char **why)
+{
+    size_t n = strlen(v);
+    if (n == 0) {
+        cfg->echo_len = 0; /* derived from REQTAG_HEADER */
+        return 0;
+    }
+    if (n > REQTAG_MAX_HEADER_LEN) {
+        *why = "header name longer than 63 bytes";
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!is_tchar((unsigned char)v[i])) {
+            *why = "a header name may hold only letters, digits and !#$%&'*+-.^_`|~";
+            return -1;
+        }
+    }
+    memcpy(cfg->echo_name, v, n + 1);
+    cfg->echo_len = (uint8_t)n;
+    return 0;
+}
+
+const char *settings_echo_header(const struct reqtag_config *cfg, size_t *len)
+{
+    if (cfg->echo_len > 0) {
+        *len = cfg->echo_len;
+        return cfg->echo_name;
+    }
+    if (cfg->first_len > 0 && !cfg->header_traceparent[0]) {
+        *len = cfg->first_len;
+        return cfg->first;
+    }
+    *len = sizeof "X-Request-ID" - 1;
+    return "X-Request-ID";
 }
 
 /* Append a literal run to the compiled format, merging with a preceding literal. */

@@ -51,6 +51,12 @@ struct reqtag_config {
     bool generate;
     bool disable;
     bool crash;
+    bool echo;
+    bool propagate;
+    uint8_t first_len;                            /* the first REQTAG_HEADER name as written */
+    char first[REQTAG_MAX_HEADER_LEN + 1];
+    uint8_t echo_len;                             /* REQTAG_ECHO_HEADER as written; 0: derived */
+    char echo_name[REQTAG_MAX_HEADER_LEN + 1];
     struct reqtag_tagfmt format;
 };
 
@@ -78,6 +84,10 @@ void settings_load(struct reqtag_config *cfg, settings_get_fn get, settings_warn
 /* Parse one value into *cfg with the setting's parser; 0 or -1 with *why. */
 int settings_parse_one(const struct reqtag_setting *s, const char *value, struct reqtag_config *cfg,
                        const char **why);
+
+/* The header echoed in responses and sent downstream for a plain ID: REQTAG_ECHO_HEADER, else the
+ * first REQTAG_HEADER name as written, or X-Request-ID when that is traceparent. */
+const char *settings_echo_header(const struct reqtag_config *cfg, size_t *len);
 
 /* Find a setting by environment name; NULL when unknown. */
 const struct reqtag_setting *settings_find(const char *env);

@@ -210,9 +210,11 @@ void crash_init(void)
         struct sigaction old;
         if (kernel_sigaction(sig, NULL, &old) != 0)
             continue;
-        bool dfl = !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_DFL;
-        if (!dfl)
-            continue; /* a handler (or SIG_IGN) set before us stays as it is */
+        bool ign = !(old.sa_flags & SA_SIGINFO) && old.sa_handler == SIG_IGN;
+        if (ign)
+            continue; /* ignored before us: stays ignored */
+        /* The default, or a handler installed before us (a library's constructor): ours goes in
+         * front and chains to it. */
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_sigaction = on_fatal;

@@ -3,7 +3,7 @@
  *
  * Contract:
  * - crash_init() (constructor) takes the kernel's handler for SIGSEGV, SIGBUS, SIGFPE, SIGILL,
- *   SIGABRT and SIGSYS where the program left the default, gives the calling thread an alternate
+ *   SIGABRT and SIGSYS unless it is SIG_IGN (a handler installed before is chained to), gives the calling thread an alternate
  *   signal stack (unless it has one) and, with REQTAG_CRASH on, readies the unwinder.
  * - crash_thread_start() gives a new thread its own alternate stack (freed at its exit), so a
  *   stack overflow is reported too.
