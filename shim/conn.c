@@ -25,8 +25,21 @@ static const struct reqctx none = {.len = 0};
  * lines may be the previous request's (an access log) or the next one's: none. */
 static void settle(struct conn *c, bool after_response)
 {
-    bool newest = c->resp_lost || (after_response ? c->answered == c->heads : c->answered + 1 == c->heads);
-    set_cur(c, newest ? &c->newest : &none);
+    bool newest = c->heads > 0 &&
+                  (c->resp_lost || (after_response ? c->answered == c->heads : c->answered + 1 == c->heads));
+    set_cur(c, newest ? &c->ring[(c->heads - 1) % CONN_RING] : &none);
+}
+
+void conn_start_out(struct conn *c)
+{
+    conn_start(c);
+}
+
+const struct reqctx *conn_request(const struct conn *c, uint32_t k)
+{
+    if (k >= c->heads || c->heads - k > CONN_RING)
+        return NULL;
+    return &c->ring[k % CONN_RING];
 }
 
 void conn_start(struct conn *c)
@@ -37,7 +50,10 @@ void conn_start(struct conn *c)
     c->burst = 0;
     c->mixed = 0;
     c->began_in_body = 0;
-    c->newest.len = 0;
+    c->inj_done = 0;
+    c->pendlen = 0;
+    for (int i = 0; i < CONN_RING; i++)
+        c->ring[i].len = 0;
     set_cur(c, &none);
     scan_init(&c->scan);
     resp_init(&c->resp);
@@ -55,15 +71,18 @@ static void head_read(struct conn *c, const struct scan_head *h)
     struct reqctx r = {.len = 0, .start_ns = now_ns()};
     if (h->idlen > 0) {
         ctx_set(&r, h->id, h->idlen);
+        r.kind = h->traceparent ? ID_TRACE : ID_GIVEN;
+        r.trace_flags = h->trace_flags;
     } else if (reqtag_cfg.generate) {
         char id[REQTAG_GEN_ID_LEN];
         reqid_generate(id);
         ctx_set(&r, id, sizeof id);
+        r.kind = ID_GENERATED;
     }
     uint64_t bit = 1ull << (c->heads % 64);
     c->head_bits = h->is_head ? (c->head_bits | bit) : (c->head_bits & ~bit);
+    c->ring[c->heads % CONN_RING] = r;
     c->heads++;
-    c->newest = r;
     settle(c, false);
 }
 
@@ -112,6 +131,7 @@ void conn_wrote(struct conn *c, const char *p, size_t n)
             responses_lost(c);
             break;
         }
+        c->inj_done = 0;
         if (code >= 100 && code < 200) {
             resp_body(&c->resp, true); /* interim: the final response follows */
         } else {
@@ -168,6 +188,8 @@ void conn_adopt(int fd, struct conn *c)
             len = 0;
         memcpy(copy.id, c->cur.id, len);
         copy.len = len;
+        copy.kind = c->cur.kind;
+        copy.trace_flags = c->cur.trace_flags;
         copy.start_ns = c->cur.start_ns;
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         if (__atomic_load_n(&c->seq, __ATOMIC_RELAXED) != s1)

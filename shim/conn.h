@@ -29,6 +29,8 @@
 #include "resp.h"
 #include "scan.h"
 
+enum { CONN_RING = 4, CONN_LINE_MAX = 272 };
+
 struct conn {
     uint32_t seq;          /* odd while cur is being written */
     uint32_t gen;          /* changes whenever cur changes */
@@ -39,13 +41,20 @@ struct conn {
     uint8_t burst;         /* final response heads in the write call being accounted */
     uint8_t mixed;         /* that call ended one response and started another */
     uint8_t began_in_body; /* that call began inside a response's body */
+    uint8_t inj_done;      /* the head being written already has its added header line */
+    uint16_t pendlen;      /* bytes of an added line the kernel has not taken yet */
+    char pend[CONN_LINE_MAX];  /* they go out before the program's next bytes */
     struct reqctx cur;     /* the request being served, len 0: none */
-    struct reqctx newest;  /* the newest request's ID */
+    struct reqctx ring[CONN_RING];  /* the IDs of the last requests, by number % CONN_RING */
     struct scan scan;
     struct resp resp;
 };
 
 void conn_start(struct conn *c);
+/* An outbound connection (connect): only the requests the program writes are followed. */
+void conn_start_out(struct conn *c);
+/* The ID of request number k, NULL when unknown (never read, or pushed out of the ring). */
+const struct reqctx *conn_request(const struct conn *c, uint32_t k);
 void conn_read(struct conn *c, const char *p, size_t n);
 void conn_read_lost(struct conn *c);
 void conn_write_begin(struct conn *c);

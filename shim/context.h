@@ -15,8 +15,13 @@
 #include "../common/settings.h"
 #include "lines.h"
 
+/* Where a request's ID came from: it decides what propagation sends downstream. */
+enum id_kind { ID_GIVEN, ID_TRACE, ID_GENERATED };
+
 struct reqctx {
     uint8_t len;
+    uint8_t kind;         /* enum id_kind */
+    uint8_t trace_flags;  /* ID_TRACE: the incoming traceparent's flags */
     char id[REQTAG_MAX_ID];
     uint64_t start_ns;    /* CLOCK_MONOTONIC when the request's head was read; 0: unknown */
 };

@@ -28,6 +28,7 @@ enum fd_kind {
     FD_STDERR,      /* the same file as fd 2 (as of epoch) */
     FD_OTHER,       /* looked at: not stderr (as of epoch) */
     FD_LISTEN,      /* a listening socket: polling it means serving many connections */
+    FD_OUT,         /* a connect()ed socket: requests the program sends (propagation) */
 };
 
 struct fdent {

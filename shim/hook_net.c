@@ -6,6 +6,7 @@
  * A read may block, so a held line piece leaves before it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "out.h"
 #include "real.h"
 #include "connio.h"
+#include "send.h"
 #include "proc.h"
 
 /* A new descriptor: nothing known about its number holds any more. A vfork child shares our
@@ -155,7 +157,8 @@ HOOK ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 }
 
 
-/* Writes on a connection: the response scanner counts responses; the writer adopts the request. */
+/* Writes on a connection: the response scanner counts responses (send.c adds header lines when
+ * echoing or propagating); the writer adopts the request. */
 
 HOOK ssize_t send(int fd, const void *buf, size_t n, int flags)
 {
@@ -164,8 +167,13 @@ HOOK ssize_t send(int fd, const void *buf, size_t n, int flags)
         errno = ENOSYS;
         return -1;
     }
+    struct fdent *e = send_entry(fd);
+    struct iovec one = {(void *)buf, n};
+    if (e != NULL && send_wanted(e))
+        return send_lines(fd, e, &one, 1, flags, NULL);
     ssize_t put = real(fd, buf, n, flags);
-    connio_wrote(fd, buf, put);
+    if (e != NULL)
+        send_wrote(fd, e, &one, 1, put);
     return put;
 }
 
@@ -177,8 +185,15 @@ HOOK ssize_t sendto(int fd, const void *buf, size_t n, int flags, const struct s
         errno = ENOSYS;
         return -1;
     }
+    struct fdent *e = send_entry(fd);
+    struct iovec one = {(void *)buf, n};
+    if (e != NULL && send_wanted(e)) {
+        struct msghdr tmpl = {.msg_name = (void *)addr, .msg_namelen = alen};
+        return send_lines(fd, e, &one, 1, flags, &tmpl);
+    }
     ssize_t put = real(fd, buf, n, flags, addr, alen);
-    connio_wrote(fd, buf, put);
+    if (e != NULL)
+        send_wrote(fd, e, &one, 1, put);
     return put;
 }
 
@@ -189,10 +204,20 @@ HOOK ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
         errno = ENOSYS;
         return -1;
     }
+    struct fdent *e = send_entry(fd);
+    if (e != NULL && msg != NULL && msg->msg_iovlen <= IOV_MAX && send_wanted(e))
+        return send_lines(fd, e, msg->msg_iov, (int)msg->msg_iovlen, flags, msg);
     ssize_t put = real(fd, msg, flags);
-    if (msg != NULL)
-        connio_wrote_iov(fd, msg->msg_iov, msg->msg_iovlen, put);
+    if (e != NULL && msg != NULL)
+        send_wrote(fd, e, msg->msg_iov, (int)msg->msg_iovlen, put);
     return put;
+}
+
+/* sendfile bytes are body bytes: a kept header line must leave before them. */
+static int before_sendfile(int out)
+{
+    struct fdent *e = send_entry(out);
+    return e != NULL && e->conn.pendlen > 0 ? send_flush(out, e, 0) : 0;
 }
 
 HOOK ssize_t sendfile(int out, int in, off_t *off, size_t n)
@@ -202,6 +227,8 @@ HOOK ssize_t sendfile(int out, int in, off_t *off, size_t n)
         errno = ENOSYS;
         return -1;
     }
+    if (before_sendfile(out) != 0)
+        return -1;
     ssize_t put = real(out, in, off, n);
     connio_wrote_unseen(out, put);
     return put;
@@ -214,7 +241,26 @@ HOOK ssize_t sendfile64(int out, int in, off64_t *off, size_t n)
         errno = ENOSYS;
         return -1;
     }
+    if (before_sendfile(out) != 0)
+        return -1;
     ssize_t put = real(out, in, off, n);
     connio_wrote_unseen(out, put);
     return put;
+}
+
+/* A connection the program opens itself: the requests it sends there may carry the ID. */
+HOOK int connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+    int (*real)(int, const struct sockaddr *, socklen_t) = REAL(connect);
+    if (real == NULL) {
+        errno = ENOSYS;
+        return -1;
+    }
+    int r = real(fd, addr, len);
+    if (r == 0 || errno == EINPROGRESS) {
+        int saved = errno;
+        connect_started(fd);
+        errno = saved;
+    }
+    return r;
 }

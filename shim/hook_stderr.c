@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "connio.h"
+#include "send.h"
 #include "context.h"
 #include "out.h"
 #include "real.h"
@@ -37,9 +37,13 @@ HOOK ssize_t write(int fd, const void *buf, size_t n)
         errno = ENOSYS;
         return -1;
     }
-    if (connio_is_conn(fd)) {
+    struct fdent *e = send_entry(fd);
+    if (e != NULL) {
+        struct iovec one = {(void *)buf, n};
+        if (send_wanted(e))
+            return send_lines(fd, e, &one, 1, 0, NULL);
         ssize_t put = real(fd, buf, n);
-        connio_wrote(fd, buf, put);
+        send_wrote(fd, e, &one, 1, put);
         return put;
     }
     if (n == 0 || !taken(fd) || !out_readable(buf, n))
@@ -61,9 +65,12 @@ HOOK ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
         errno = ENOSYS;
         return -1;
     }
-    if (connio_is_conn(fd)) {
+    struct fdent *e = send_entry(fd);
+    if (e != NULL) {
+        if (iovcnt > 0 && iovcnt <= IOV_MAX && send_wanted(e))
+            return send_lines(fd, e, iov, iovcnt, 0, NULL);
         ssize_t put = real(fd, iov, iovcnt);
-        connio_wrote_iov(fd, iov, iovcnt > 0 ? (size_t)iovcnt : 0, put);
+        send_wrote(fd, e, iov, iovcnt, put);
         return put;
     }
     if (iovcnt <= 0 || iovcnt > IOV_MAX || !taken(fd) || !out_readable(iov, sizeof *iov * (size_t)iovcnt))

@@ -37,6 +37,8 @@ void resp_abandon(struct resp *r)
 static void next_message(struct resp *r)
 {
     r->phase = R_START;
+    r->wseen = 0;
+    r->blank_told = 0;
     r->pos = 0;
     r->chunked = 0;
     r->cl_state = 0;
@@ -112,6 +114,12 @@ bool resp_unseen(struct resp *r, uint64_t n)
 
 size_t resp_feed(struct resp *r, const char *p, size_t n, enum resp_status *status, uint16_t *code)
 {
+    return resp_feed_watch(r, p, n, status, code, NULL);
+}
+
+size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status *status, uint16_t *code,
+                       const struct watch *w)
+{
     size_t i = 0;
     *status = RESP_NEED_MORE;
     while (i < n || r->phase == R_OPAQUE) {
@@ -154,6 +162,12 @@ size_t resp_feed(struct resp *r, const char *p, size_t n, enum resp_status *stat
                 r->phase = R_LINE;
             break;
         case R_LINE:
+            if ((c == '\r' || c == '\n') && w != NULL && !r->blank_told) {
+                r->blank_told = 1;
+                *status = RESP_BLANK;
+                *code = r->code;
+                return i;
+            }
             if (c == '\r')
                 break;
             if (c == '\n') {
@@ -165,6 +179,7 @@ size_t resp_feed(struct resp *r, const char *p, size_t n, enum resp_status *stat
             r->phase = R_NAME;
             r->pos = 0;
             r->cand = 3;
+            r->wcand = watch_begin(w);
             continue;
         case R_NAME:
             if (c == ':') {
@@ -173,6 +188,7 @@ size_t resp_feed(struct resp *r, const char *p, size_t n, enum resp_status *stat
                     r->hdr = HDR_CL;
                 else if ((r->cand & 2) && r->pos == sizeof te_name - 1)
                     r->hdr = HDR_TE;
+                r->wseen |= watch_end(w, r->wcand, r->pos);
                 r->vlen = 0;
                 r->phase = r->hdr == HDR_NONE ? R_SKIP : R_VALUE;
             } else if (c == '\n') {
@@ -185,6 +201,7 @@ size_t resp_feed(struct resp *r, const char *p, size_t n, enum resp_status *stat
                 if ((r->cand & 2) && r->pos < sizeof te_name - 1 && (unsigned char)te_name[r->pos] == l)
                     keep |= 2;
                 r->cand = keep;
+                r->wcand = watch_step(w, r->wcand, r->pos, l);
                 if (r->pos < 0xffff)
                     r->pos++;
             }

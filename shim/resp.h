@@ -20,8 +20,9 @@
 #include <stdint.h>
 
 #include "body.h"
+#include "watch.h"
 
-enum resp_status { RESP_NEED_MORE, RESP_HEAD, RESP_OPAQUE };
+enum resp_status { RESP_NEED_MORE, RESP_HEAD, RESP_OPAQUE, RESP_BLANK };
 
 struct resp {
     uint8_t phase;
@@ -30,6 +31,9 @@ struct resp {
     uint8_t chunked;
     uint8_t cl_state;   /* 0 none, 1 valid, 2 invalid */
     uint8_t vlen;
+    uint8_t wcand;      /* watched names the current name can still be */
+    uint8_t wseen;      /* watched names present in this head */
+    uint8_t blank_told; /* RESP_BLANK was reported for this head */
     uint16_t pos;
     uint16_t code;
     uint64_t length;
@@ -39,6 +43,11 @@ struct resp {
 
 void resp_init(struct resp *r);
 size_t resp_feed(struct resp *r, const char *p, size_t n, enum resp_status *status, uint16_t *code);
+/* resp_feed() that also watches for the names in w and, once per head, stops with RESP_BLANK at
+ * the offset where the head's blank line starts (not consumed; *code is the status so far,
+ * r->wseen says which watched names the head has): where a header line can be added. */
+size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status *status, uint16_t *code,
+                       const struct watch *w);
 void resp_body(struct resp *r, bool no_body);
 bool resp_unseen(struct resp *r, uint64_t n);
 void resp_abandon(struct resp *r);

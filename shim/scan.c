@@ -38,10 +38,17 @@ static int is_tchar(unsigned char c)
     return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
 }
 
+static unsigned hexv(char c)
+{
+    return (c >= '0' && c <= '9') ? (unsigned)(c - '0') : (c >= 'a' && c <= 'f') ? (unsigned)(c - 'a' + 10) : 0;
+}
+
 static void new_request(struct scan *s)
 {
     s->phase = P_START;
     s->held = 0;
+    s->wseen = 0;
+    s->blank_told = 0;
     s->best_rank = 0xff;
     s->best_len = 0;
     s->cl_state = 0;
@@ -60,17 +67,19 @@ void scan_abandon(struct scan *s)
     s->phase = P_OPAQUE;
 }
 
-static void start_name(struct scan *s, const struct reqtag_config *cfg)
+static void start_name(struct scan *s, const struct reqtag_config *cfg, const struct watch *w)
 {
+    s->wcand = watch_begin(w);
     s->phase = P_NAME;
     s->pos = 0;
     s->cand = CAND_CL | CAND_TE | ((1u << cfg->nheaders) - 1);
 }
 
 /* Narrow the candidate names by the byte at position pos of the name. */
-static void match_name(struct scan *s, const struct reqtag_config *cfg, unsigned char c)
+static void match_name(struct scan *s, const struct reqtag_config *cfg, unsigned char c, const struct watch *w)
 {
     c = lower(c);
+    s->wcand = watch_step(w, s->wcand, s->pos, c);
     uint32_t keep = 0;
     for (unsigned i = 0; i < cfg->nheaders && i < REQTAG_MAX_HEADERS; i++)
         if ((s->cand & (1u << i)) && s->pos < cfg->header_len[i] && (unsigned char)cfg->header[i][s->pos] == c)
@@ -145,6 +154,7 @@ static void value_done(struct scan *s, const struct reqtag_config *cfg)
         if (cfg->header_traceparent[s->hdr]) {
             char tid[32];
             if (reqid_traceparent(s->cur, n, tid)) {
+                s->held_flags = (uint8_t)((hexv(s->cur[53]) << 4) | hexv(s->cur[54]));
                 memcpy(s->cur, tid, 32);
                 s->cur_len = 32;
                 s->held = 1;
@@ -165,18 +175,23 @@ static void commit_held(struct scan *s)
         memcpy(s->best, s->cur, s->cur_len);
         s->best_len = (uint8_t)s->cur_len;
         s->best_rank = s->held_rank;
+        s->best_flags = s->held_flags;
     }
     s->held = 0;
 }
 
 /* The empty line: report the head and set up its body's framing. */
-static void head_done(struct scan *s, struct scan_head *head)
+static void head_done(struct scan *s, const struct reqtag_config *cfg, struct scan_head *head)
 {
     head->idlen = 0;
     head->is_head = s->method_head == 5;
+    head->traceparent = 0;
+    head->trace_flags = 0;
     if (s->best_rank != 0xff && s->best_len <= REQTAG_MAX_ID) {
         memcpy(head->id, s->best, s->best_len);
         head->idlen = s->best_len;
+        head->traceparent = s->best_rank < cfg->nheaders && cfg->header_traceparent[s->best_rank];
+        head->trace_flags = s->best_flags;
     }
     int chunked = s->chunked, cl = s->cl_state;
     uint64_t len = s->body_left;
@@ -191,6 +206,12 @@ static void head_done(struct scan *s, struct scan_head *head)
 
 size_t scan_feed(struct scan *s, const struct reqtag_config *cfg, const char *buf, size_t len,
                  enum scan_status *status, struct scan_head *head)
+{
+    return scan_feed_watch(s, cfg, buf, len, status, head, NULL);
+}
+
+size_t scan_feed_watch(struct scan *s, const struct reqtag_config *cfg, const char *buf, size_t len,
+                       enum scan_status *status, struct scan_head *head, const struct watch *w)
 {
     size_t i = 0;
     *status = SCAN_NEED_MORE;
@@ -256,28 +277,34 @@ size_t scan_feed(struct scan *s, const struct reqtag_config *cfg, const char *bu
                 break;
             }
             commit_held(s);
+            if ((c == '\r' || c == '\n') && w != NULL && !s->blank_told) {
+                s->blank_told = 1;
+                *status = SCAN_BLANK;
+                return i;
+            }
             if (c == '\r')
                 break;
             if (c == '\n') {
-                head_done(s, head);
+                head_done(s, cfg, head);
                 *status = SCAN_HEAD;
                 return i + 1;
             }
             s->hdr = H_NONE;
             if (is_tchar(c)) {
-                start_name(s, cfg);
+                start_name(s, cfg, w);
                 continue;
             }
             s->phase = P_SKIP;
             break;
         case P_NAME:
             if (c == ':') {
+                s->wseen |= watch_end(w, s->wcand, s->pos);
                 s->hdr = name_done(s, cfg);
                 s->cur_len = 0;
                 s->bad = 0;
                 s->phase = s->hdr == H_NONE ? P_SKIP : P_VALUE_WS;
             } else if (is_tchar(c)) {
-                match_name(s, cfg, c);
+                match_name(s, cfg, c, w);
             } else {
                 s->phase = (c == '\n') ? P_LINE : P_SKIP;
             }

@@ -29,11 +29,14 @@
 
 #include "../common/settings.h"
 #include "body.h"
+#include "watch.h"
 
-enum scan_status { SCAN_NEED_MORE, SCAN_HEAD, SCAN_OPAQUE };
+enum scan_status { SCAN_NEED_MORE, SCAN_HEAD, SCAN_OPAQUE, SCAN_BLANK };
 
 struct scan_head {
     uint8_t is_head;      /* the method was HEAD: its response has no body */
+    uint8_t traceparent;  /* the ID is a traceparent's trace-id */
+    uint8_t trace_flags;  /* ... and these were its flags */
     uint8_t idlen;
     char id[REQTAG_MAX_ID];
 };
@@ -52,6 +55,11 @@ struct scan {
     uint8_t held;         /* cur holds a usable ID, kept unless the next line folds onto it */
     uint8_t held_rank;    /* the rank of that ID's header */
     uint8_t method_head;  /* the method read so far is a prefix of "HEAD" */
+    uint8_t wcand;        /* watched names the current name can still be */
+    uint8_t wseen;        /* watched names present in this head */
+    uint8_t blank_told;   /* SCAN_BLANK was reported for this head */
+    uint8_t best_flags;   /* trace flags of the kept traceparent */
+    uint8_t held_flags;   /* trace flags of the held one */
     uint64_t body_left;   /* the Content-Length value while the head is read */
     struct body body;     /* the body being skipped */
     char cur[REQTAG_MAX_ID + 1];
@@ -66,5 +74,11 @@ void scan_abandon(struct scan *s);
 
 size_t scan_feed(struct scan *s, const struct reqtag_config *cfg, const char *buf, size_t len,
                  enum scan_status *status, struct scan_head *head);
+
+/* scan_feed() that also watches for the names in w and, once per head, stops with SCAN_BLANK at
+ * the offset where the head's blank line starts (not consumed; s->wseen says which watched
+ * names the head has): where a header line can be added to a request the program sends. */
+size_t scan_feed_watch(struct scan *s, const struct reqtag_config *cfg, const char *buf, size_t len,
+                       enum scan_status *status, struct scan_head *head, const struct watch *w);
 
 #endif

@@ -39,7 +39,7 @@ bool stderr_fd(int fd)
         uint32_t now = __atomic_load_n(&fdtab_epoch2, __ATOMIC_ACQUIRE);
         struct fdent *e = fdtab_make(fd);
         uint8_t kind = e ? fdent_kind(e) : FD_UNKNOWN;
-        if (kind == FD_CONN || kind == FD_LISTEN) {
+        if (kind == FD_CONN || kind == FD_LISTEN || kind == FD_OUT) {
             yes = false;
         } else if ((kind == FD_STDERR || kind == FD_OTHER) && e->epoch == now) {
             yes = kind == FD_STDERR;
