@@ -11,7 +11,7 @@
 #include "real.h"
 #include "reqid.h"
 
-enum { MAX_POINTS = 4, MAX_SEGS = 64 };
+enum { MAX_POINTS = 4, MAX_SEGS = 160 };
 
 struct point {
     size_t at;                  /* program byte offset (in this call) the line goes before */
