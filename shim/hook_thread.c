@@ -189,53 +189,57 @@ static int count_args(const char *arg0, va_list ap)
     return n;
 }
 
-HOOK int execl(const char *path, const char *arg0, ...)
+enum execl_kind { EXECL, EXECLP, EXECLE };
+
+static int execl_common(enum execl_kind kind, const char *path, const char *arg0, va_list count, va_list ap)
 {
-    va_list ap;
-    va_start(ap, arg0);
-    int n = count_args(arg0, ap);
-    va_end(ap);
+    int n = count_args(arg0, count);
     char *argv[n + 1];
-    va_start(ap, arg0);
     argv[0] = (char *)arg0;
     for (int i = 1; i <= n; i++)
-        argv[i] = va_arg(ap, char *);
-    va_end(ap);
+        argv[i] = va_arg(ap, char *); /* the last one read is the terminating NULL */
     argv[n] = NULL;
-    return execv(path, argv);
+    switch (kind) {
+    case EXECLP:
+        return execvp(path, argv);
+    case EXECLE:
+        return execve(path, argv, va_arg(ap, char *const *));
+    default:
+        return execv(path, argv);
+    }
+}
+
+HOOK int execl(const char *path, const char *arg0, ...)
+{
+    va_list count, ap;
+    va_start(count, arg0);
+    va_start(ap, arg0);
+    int r = execl_common(EXECL, path, arg0, count, ap);
+    va_end(ap);
+    va_end(count);
+    return r;
 }
 
 HOOK int execlp(const char *file, const char *arg0, ...)
 {
-    va_list ap;
+    va_list count, ap;
+    va_start(count, arg0);
     va_start(ap, arg0);
-    int n = count_args(arg0, ap);
+    int r = execl_common(EXECLP, file, arg0, count, ap);
     va_end(ap);
-    char *argv[n + 1];
-    va_start(ap, arg0);
-    argv[0] = (char *)arg0;
-    for (int i = 1; i <= n; i++)
-        argv[i] = va_arg(ap, char *);
-    va_end(ap);
-    argv[n] = NULL;
-    return execvp(file, argv);
+    va_end(count);
+    return r;
 }
 
 HOOK int execle(const char *path, const char *arg0, ...)
 {
-    va_list ap;
+    va_list count, ap;
+    va_start(count, arg0);
     va_start(ap, arg0);
-    int n = count_args(arg0, ap);
+    int r = execl_common(EXECLE, path, arg0, count, ap);
     va_end(ap);
-    char *argv[n + 1];
-    va_start(ap, arg0);
-    argv[0] = (char *)arg0;
-    for (int i = 1; i <= n; i++)
-        argv[i] = va_arg(ap, char *);
-    char *const *envp = va_arg(ap, char *const *);
-    va_end(ap);
-    argv[n] = NULL;
-    return execve(path, argv, envp);
+    va_end(count);
+    return r;
 }
 
 HOOK void _exit(int status)
