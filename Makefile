@@ -25,7 +25,7 @@ FIX_CXX   = $(wildcard tests/fixtures/*.cpp)
 FIXTURES  = $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIX_C)) \
             $(patsubst tests/fixtures/%.cpp,$(BUILD)/fixtures/%,$(FIX_CXX))
 # The pure modules a unit test links against: test_<module>.c tests shim/<module>.c.
-PURE      = shim/crashfmt.c shim/maps.c shim/body.c shim/resp.c shim/scan.c shim/reqid.c shim/lines.c shim/tag.c common/settings.c
+PURE      = shim/record.c shim/crashfmt.c shim/maps.c shim/body.c shim/resp.c shim/scan.c shim/reqid.c shim/lines.c shim/tag.c common/settings.c
 
 .PHONY: all test unit fixtures deps install uninstall clean
 

@@ -9,6 +9,7 @@ static int parse_format(const char *v, struct reqtag_config *cfg, const char **w
 static int parse_disable(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_crash(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_echo(const char *v, struct reqtag_config *cfg, const char **why);
+static int parse_output(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_echo_header(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_propagate(const char *v, struct reqtag_config *cfg, const char **why);
 
@@ -16,11 +17,14 @@ const struct reqtag_setting reqtag_settings[] = {
     {"REQTAG_HEADER", "X-Request-ID", "header", 'H', NULL, "NAMES",
      "request headers holding the ID, comma-separated, first present wins; traceparent gives its trace-id",
      parse_header},
+    {"REQTAG_OUTPUT", "text", "output", 0, NULL, "text|logfmt|json",
+     "text puts the tag in front of each line; logfmt and json turn every stderr line into a record",
+     parse_output},
     {"REQTAG_GENERATE", "1", "no-generate", 0, "0", NULL,
      "give a request without a usable ID a fresh 32-hex ID (on by default; --no-generate leaves it untagged)",
      parse_generate},
     {"REQTAG_FORMAT", "[{id}] ", "format", 0, NULL, "TEMPLATE",
-     "the tag put in front of each line; {id} is the request ID", parse_format},
+     "the tag put in front of each line: {id} the request ID, {pid}, {tid}, {elapsed_ms}", parse_format},
     {"REQTAG_CRASH", "1", "no-crash", 0, "0", NULL,
      "on a fatal signal, report the request, the signal and a backtrace on stderr (--no-crash: off)",
      parse_crash},
@@ -138,6 +142,19 @@ static int parse_echo(const char *v, struct reqtag_config *cfg, const char **why
     return parse_bool(v, &cfg->echo, why);
 }
 
+static int parse_output(const char *v, struct reqtag_config *cfg, const char **why)
+{
+    static const char *const names[] = {"text", "logfmt", "json"};
+    for (uint8_t i = 0; i < 3; i++) {
+        if (strcmp(v, names[i]) == 0) {
+            cfg->output = i;
+            return 0;
+        }
+    }
+    *why = "expected text, logfmt or json";
+    return -1;
+}
+
 static int parse_propagate(const char *v, struct reqtag_config *cfg, const char **why)
 {
     return parse_bool(v, &cfg->propagate, why);
@@ -222,17 +239,24 @@ static int parse_format(const char *v, struct reqtag_config *cfg, const char **w
                 return -1;
             }
             size_t plen = (size_t)(close - (v + i)) + 1;
-            if (plen == 4 && memcmp(v + i, "{id}", 4) == 0) {
-                if (f.nseg == REQTAG_MAX_SEGMENTS) {
-                    *why = "too many pieces";
-                    return -1;
-                }
-                f.seg[f.nseg++] = (struct tag_seg){TAG_ID, 0, 0};
-                have_id = 1;
-            } else {
-                *why = "unknown placeholder (only {id} is known)";
+            static const struct {
+                const char *name;
+                uint8_t kind;
+            } known[] = {{"{id}", TAG_ID}, {"{pid}", TAG_PID}, {"{tid}", TAG_TID}, {"{elapsed_ms}", TAG_ELAPSED}};
+            int kind = -1;
+            for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
+                if (plen == strlen(known[k].name) && memcmp(v + i, known[k].name, plen) == 0)
+                    kind = known[k].kind;
+            if (kind < 0) {
+                *why = "unknown placeholder (known: {id} {pid} {tid} {elapsed_ms})";
                 return -1;
             }
+            if (f.nseg == REQTAG_MAX_SEGMENTS) {
+                *why = "too many pieces";
+                return -1;
+            }
+            f.seg[f.nseg++] = (struct tag_seg){(uint8_t)kind, 0, 0};
+            have_id |= kind == TAG_ID;
             i += plen;
             continue;
         }

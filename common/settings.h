@@ -28,7 +28,7 @@ enum {
 };
 
 /* One piece of the tag template: literal text, or a placeholder filled per line. */
-enum tag_seg_kind { TAG_LITERAL, TAG_ID };
+enum tag_seg_kind { TAG_LITERAL, TAG_ID, TAG_PID, TAG_TID, TAG_ELAPSED };
 
 struct tag_seg {
     uint8_t kind;   /* enum tag_seg_kind */
@@ -42,6 +42,8 @@ struct reqtag_tagfmt {
     char lit[REQTAG_MAX_FORMAT];
 };
 
+enum reqtag_output { OUTPUT_TEXT, OUTPUT_LOGFMT, OUTPUT_JSON };
+
 /* The parsed settings. Header names are stored lowercase. */
 struct reqtag_config {
     uint8_t nheaders;
@@ -53,6 +55,7 @@ struct reqtag_config {
     bool crash;
     bool echo;
     bool propagate;
+    uint8_t output;                               /* enum reqtag_output */
     uint8_t first_len;                            /* the first REQTAG_HEADER name as written */
     char first[REQTAG_MAX_HEADER_LEN + 1];
     uint8_t echo_len;                             /* REQTAG_ECHO_HEADER as written; 0: derived */

@@ -43,10 +43,18 @@ static size_t put(char *buf, size_t at, size_t cap, const char *s)
     return at + n;
 }
 
+/* Warnings wait until every setting is read: REQTAG_OUTPUT decides how they are written. */
+enum { MAX_WARNINGS = 16 };
+static char warnings[MAX_WARNINGS][512];
+static size_t warning_len[MAX_WARNINGS];
+static size_t nwarnings;
+
 static void warn_setting(const struct reqtag_setting *s, const char *value, const char *why)
 {
-    char msg[512];
-    size_t at = 0, cap = sizeof msg - 1;
+    if (nwarnings == MAX_WARNINGS)
+        return;
+    char *msg = warnings[nwarnings];
+    size_t at = 0, cap = sizeof warnings[0] - 1;
     at = put(msg, at, cap, "reqtag: ignoring ");
     at = put(msg, at, cap, s->env);
     at = put(msg, at, cap, "='");
@@ -57,7 +65,7 @@ static void warn_setting(const struct reqtag_setting *s, const char *value, cons
     at = put(msg, at, cap, s->def);
     at = put(msg, at, cap, "'");
     msg[at++] = '\n';
-    out_raw(2, msg, at);
+    warning_len[nwarnings++] = at;
 }
 
 static const char *env(const char *name)
@@ -75,6 +83,8 @@ bool config_load(void)
     real_init();
     settings_load(&reqtag_cfg, env, warn_setting);
     out_init();
+    for (size_t i = 0; i < nwarnings; i++)
+        out_notice(warnings[i], warning_len[i]);
     __atomic_store_n(&reqtag_cfg_state, reqtag_cfg.disable ? CFG_OFF : CFG_ON, __ATOMIC_RELEASE);
     errno = saved;
     return !reqtag_cfg.disable;

@@ -42,6 +42,7 @@ struct tstate {
     uint32_t conn_gen;
     struct lines lines;   /* its partial stderr line, if any (buf is mmap'd on first need) */
     uint8_t writing;      /* inside out_line: a signal handler's write passes through untouched */
+    int tid;              /* the kernel's thread id, once asked (0: not yet) */
 };
 
 extern __thread struct tstate reqtag_tls __attribute__((tls_model("initial-exec")));

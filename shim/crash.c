@@ -16,6 +16,7 @@
 #include "maps.h"
 #include "out.h"
 #include "real.h"
+#include "record.h"
 #include "tag.h"
 #include "unwind.h"
 
@@ -33,6 +34,7 @@ static bool have_stack_key;
 static char maps_text[MAPS_MAX];
 static struct frame frames[MAX_FRAMES];
 static char line[TAG_MAX + 512];
+static char rec[RECORD_MAX(TAG_MAX + 512)];
 
 static int kernel_sigaction(int sig, const struct sigaction *act, struct sigaction *old)
 {
@@ -51,6 +53,24 @@ static void write_all(const char *p, size_t n)
         p += w;
         n -= (size_t)w;
     }
+}
+
+/* One report line (text, ending in '\n', after taglen bytes of tag): as it is, or as a record. */
+static void emit(size_t taglen, size_t len)
+{
+    if (reqtag_cfg.output == OUTPUT_TEXT) {
+        write_all(line, taglen + len);
+        return;
+    }
+    struct tstate *t = me();
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct record_ctx rc = {.sec = ts.tv_sec, .usec = ts.tv_nsec / 1000, .id = t->ctx.id,
+                            .idlen = t->ctx.len, .pid = out_pid(), .tid = out_tid()};
+    size_t n = len > 0 ? len - 1 : 0; /* the record holds the line without its newline */
+    size_t r = reqtag_cfg.output == OUTPUT_JSON ? record_json(rec, &rc, line + taglen, n)
+                                                : record_logfmt(rec, &rc, line + taglen, n);
+    write_all(rec, r);
 }
 
 static size_t read_maps(void)
@@ -81,7 +101,7 @@ static void report(int sig, siginfo_t *si, void *uc)
 {
     struct tstate *t = me();
     size_t taglen = 0;
-    if (t->ctx.len > 0)
+    if (t->ctx.len > 0 && reqtag_cfg.output == OUTPUT_TEXT)
         taglen = tag_render(&reqtag_cfg.format, t->ctx.id, t->ctx.len, line, TAG_MAX);
     struct crash_info ci = {.sig = sig, .tid = (long)syscall(SYS_gettid)};
     if (is_fault(sig, si)) {
@@ -99,7 +119,7 @@ static void report(int sig, siginfo_t *si, void *uc)
         }
     }
     size_t cap = sizeof line - taglen;
-    write_all(line, taglen + crash_header(line + taglen, cap, &ci));
+    emit(taglen, crash_header(line + taglen, cap, &ci));
 
     int n = unwind_frames(uc, frames, MAX_FRAMES);
     size_t maps_len = read_maps();
@@ -110,7 +130,7 @@ static void report(int sig, siginfo_t *si, void *uc)
         bool found = maps_lookup(maps_text, maps_len, frames[i].pc, &mod, &modlen, &modoff);
         size_t len = crash_frame(line + taglen, cap, (unsigned)i, frames[i].pc, frames[i].fn,
                                  frames[i].fnoff, found ? mod : NULL, modlen, found, modoff);
-        write_all(line, taglen + len);
+        emit(taglen, len);
     }
 }
 

@@ -25,9 +25,11 @@ static bool taken(int fd)
     struct tstate *t = me();
     if (t->writing)
         return false;
-    if (t->ctx.len == 0 && !(lines_busy(&t->lines) && t->lines.fd == fd))
+    bool mine = t->ctx.len > 0 || (lines_busy(&t->lines) && t->lines.fd == fd);
+    /* In text output a thread with no request passes through; logfmt and json wrap every line. */
+    if (!reqtag_on() || (!mine && reqtag_cfg.output == OUTPUT_TEXT))
         return false;
-    return reqtag_on() && stderr_fd(fd);
+    return stderr_fd(fd);
 }
 
 HOOK ssize_t write(int fd, const void *buf, size_t n)

@@ -73,6 +73,7 @@ HOOK pid_t fork(void)
     pid_t pid = real();
     if (pid == 0) {
         int saved = errno;
+        me()->tid = 0;
         proc_forked();
         errno = saved;
     }

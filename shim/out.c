@@ -5,13 +5,19 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
 #include "context.h"
 #include "lines.h"
 #include "real.h"
+#include "proc.h"
+#include "record.h"
+#include "strbuf.h"
 #include "tag.h"
 
 enum { LINE_BUF = 64 * 1024 };
@@ -97,6 +103,69 @@ int out_emit(void *arg, int fd, struct iovec *iov, int iovcnt)
     return 0;
 }
 
+long out_tid(void)
+{
+    struct tstate *t = me();
+    if (t->tid == 0) {
+        int saved = errno;
+        t->tid = (int)syscall(SYS_gettid);
+        errno = saved;
+    }
+    return t->tid;
+}
+
+long out_pid(void)
+{
+    return proc_pid();
+}
+
+static uint64_t elapsed_ms(const struct reqctx *c)
+{
+    struct timespec ts;
+    if (c->start_ns == 0 || clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
+        return 0;
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return now > c->start_ns ? (now - c->start_ns) / 1000000u : 0;
+}
+
+/* logfmt/json: every complete line (and a flushed piece) becomes one record; one write for all. */
+static int emit_records(void *arg, int fd, struct iovec *iov, int iovcnt)
+{
+    (void)arg;
+    struct tstate *t = me();
+    struct strbuf raw, out;
+    strbuf_init(&raw);
+    strbuf_init(&out);
+    for (int i = 0; i < iovcnt; i++)
+        strbuf_put(&raw, iov[i].iov_base, iov[i].iov_len);
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct record_ctx rc = {.sec = ts.tv_sec, .usec = ts.tv_nsec / 1000, .id = t->ctx.id,
+                            .idlen = t->ctx.len, .pid = out_pid(), .tid = out_tid()};
+    for (size_t at = 0; at < raw.len;) {
+        const char *nl = memchr(raw.p + at, '\n', raw.len - at);
+        size_t len = nl ? (size_t)(nl - (raw.p + at)) : raw.len - at;
+        if (strbuf_reserve(&out, record_max(len)) == 0) {
+            const char *line = raw.p + at;
+            out.len += reqtag_cfg.output == OUTPUT_JSON ? record_json(out.p + out.len, &rc, line, len)
+                                                        : record_logfmt(out.p + out.len, &rc, line, len);
+        }
+        at += len + (nl ? 1 : 0);
+    }
+    struct iovec one = {out.p, out.len};
+    int r = out.len > 0 ? out_emit(NULL, fd, &one, 1) : 0;
+    int saved = errno;
+    strbuf_free(&raw);
+    strbuf_free(&out);
+    errno = saved;
+    return r;
+}
+
+static lines_emit_fn emitter(void)
+{
+    return reqtag_cfg.output == OUTPUT_TEXT ? out_emit : emit_records;
+}
+
 int out_line(int fd, const char *p, size_t n)
 {
     struct tstate *t = me();
@@ -107,9 +176,16 @@ int out_line(int fd, const char *p, size_t n)
         get_buffer(t);
     char tag[TAG_MAX];
     size_t taglen = 0;
-    if (t->ctx.len > 0)
-        taglen = tag_render(&reqtag_cfg.format, t->ctx.id, t->ctx.len, tag, sizeof tag);
-    int rc = lines_write(&t->lines, fd, tag, taglen, p, n, out_emit, NULL);
+    if (reqtag_cfg.output == OUTPUT_TEXT && t->ctx.len > 0) {
+        struct tag_vars v = {.id = t->ctx.id, .idlen = t->ctx.len, .pid = -1, .tid = -1, .elapsed_ms = -1};
+        if (tag_has_vars(&reqtag_cfg.format)) {
+            v.pid = out_pid();
+            v.tid = out_tid();
+            v.elapsed_ms = (int64_t)elapsed_ms(&t->ctx);
+        }
+        taglen = tag_render_vars(&reqtag_cfg.format, &v, tag, sizeof tag);
+    }
+    int rc = lines_write(&t->lines, fd, tag, taglen, p, n, emitter(), NULL);
     t->writing = 0;
     return rc;
 }
@@ -121,7 +197,7 @@ void out_flush_mine(void)
         return;
     int saved = errno;
     t->writing = 1;
-    (void)lines_flush(&t->lines, out_emit, NULL);
+    (void)lines_flush(&t->lines, emitter(), NULL);
     t->writing = 0;
     errno = saved;
 }
@@ -147,6 +223,24 @@ bool out_readable(const void *p, size_t n)
     }
     errno = saved;
     return ok;
+}
+
+void out_notice(const char *line, size_t n)
+{
+    if (reqtag_cfg.output == OUTPUT_TEXT) {
+        out_raw(2, line, n);
+        return;
+    }
+    if (n > 0 && line[n - 1] == '\n')
+        n--;
+    char buf[RECORD_MAX(512)];
+    if (n > 512)
+        n = 512;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    struct record_ctx rc = {.sec = ts.tv_sec, .usec = ts.tv_nsec / 1000, .pid = out_pid(), .tid = out_tid()};
+    size_t len = reqtag_cfg.output == OUTPUT_JSON ? record_json(buf, &rc, line, n) : record_logfmt(buf, &rc, line, n);
+    out_raw(2, buf, len);
 }
 
 void out_raw(int fd, const char *p, size_t n)

@@ -8,7 +8,9 @@
  *   Reentry from a signal handler on the same thread returns 1: the caller passes the call through.
  * - out_flush_mine() writes the calling thread's held piece, if any; errno is preserved. Hooks
  *   call it before the thread blocks, exits or execs, so a piece is never held while it waits.
- * - out_raw() writes the shim's own messages (warnings), best effort, never tagged.
+ * - out_raw() writes bytes as they are (best effort). out_notice() writes one of the shim's own
+ *   lines (a warning): as it is in text output, as a record (no request) in logfmt/json output.
+ * - out_tid() and out_pid() are the calling thread's and process's ids, cached.
  * - out_readable() is true when every byte of [p, p+n) lies in mapped memory. write and writev
  *   hand the kernel a buffer it checks (EFAULT); the shim reads that buffer itself, so a hook asks
  *   first and leaves a bad buffer to the real call. One mincore call per 1 MiB; errno preserved.
@@ -26,6 +28,9 @@ int out_line(int fd, const char *p, size_t n);
 void out_flush_mine(void);
 bool out_readable(const void *p, size_t n);
 void out_raw(int fd, const char *p, size_t n);
+void out_notice(const char *line, size_t n);
+long out_tid(void);
+long out_pid(void);
 int out_emit(void *arg, int fd, struct iovec *iov, int iovcnt);
 
 #endif

@@ -30,3 +30,9 @@ bool proc_is_vfork_child(void)
     pid_t o = __atomic_load_n(&owner, __ATOMIC_RELAXED);
     return o != 0 && current_pid() != o;
 }
+
+long proc_pid(void)
+{
+    pid_t o = __atomic_load_n(&owner, __ATOMIC_RELAXED);
+    return o != 0 ? (long)o : (long)current_pid();
+}

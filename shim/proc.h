@@ -13,5 +13,7 @@
 void proc_init(void);
 void proc_forked(void);
 bool proc_is_vfork_child(void);
+/* The pid recorded at load or fork (no system call). */
+long proc_pid(void);
 
 #endif

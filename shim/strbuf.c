@@ -84,6 +84,11 @@ void strbuf_put(struct strbuf *sb, const char *s, size_t n)
     sb->p[sb->len] = '\0';
 }
 
+int strbuf_reserve(struct strbuf *sb, size_t extra)
+{
+    return grow(sb, sb->len + extra + 1);
+}
+
 void strbuf_free(struct strbuf *sb)
 {
     if (sb->mapped)

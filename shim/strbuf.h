@@ -23,6 +23,8 @@ void strbuf_init(struct strbuf *sb);
 int strbuf_vformat(struct strbuf *sb, int chk_flag, const char *fmt, va_list ap);
 int strbuf_format(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void strbuf_put(struct strbuf *sb, const char *s, size_t n);
+/* Make room for extra more bytes (and a terminator): 0, or -1 when memory ran out. */
+int strbuf_reserve(struct strbuf *sb, size_t extra);
 void strbuf_free(struct strbuf *sb);
 
 #endif

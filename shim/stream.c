@@ -13,14 +13,18 @@ int stream_fd(FILE *f)
     struct tstate *t = me();
     if (f == NULL || t->writing)
         return -1;
-    if (t->ctx.len == 0 && !lines_busy(&t->lines))
-        return -1;
+    bool structured = false;
+    if (t->ctx.len == 0 && !lines_busy(&t->lines)) {
+        if (!reqtag_on() || reqtag_cfg.output == OUTPUT_TEXT)
+            return -1;
+        structured = true;
+    }
     if (!reqtag_on())
         return -1;
     int saved = errno;
     int fd = fileno_unlocked(f); /* -1 for memory and cookie streams */
     errno = saved;
-    if (fd < 0 || (t->ctx.len == 0 && t->lines.fd != fd))
+    if (fd < 0 || (t->ctx.len == 0 && !structured && t->lines.fd != fd))
         return -1;
     return stderr_fd(fd) ? fd : -1;
 }

@@ -13,15 +13,47 @@ static size_t put(char *out, size_t at, size_t cap, const char *s, size_t n)
     return at + n;
 }
 
-size_t tag_render(const struct reqtag_tagfmt *f, const char *id, size_t idlen, char *out, size_t cap)
+static size_t put_num(char *out, size_t at, size_t cap, int64_t v)
+{
+    char d[24];
+    size_t i = sizeof d;
+    if (v < 0)
+        return at;
+    do {
+        d[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v > 0);
+    return put(out, at, cap, d + i, sizeof d - i);
+}
+
+size_t tag_render_vars(const struct reqtag_tagfmt *f, const struct tag_vars *v, char *out, size_t cap)
 {
     size_t at = 0;
     for (unsigned i = 0; i < f->nseg && i < REQTAG_MAX_SEGMENTS; i++) {
         const struct tag_seg *s = &f->seg[i];
-        if (s->kind == TAG_ID)
-            at = put(out, at, cap, id, idlen);
-        else if ((size_t)s->off + s->len <= sizeof f->lit)
-            at = put(out, at, cap, f->lit + s->off, s->len);
+        switch (s->kind) {
+        case TAG_ID: at = put(out, at, cap, v->id, v->idlen); break;
+        case TAG_PID: at = put_num(out, at, cap, v->pid); break;
+        case TAG_TID: at = put_num(out, at, cap, v->tid); break;
+        case TAG_ELAPSED: at = put_num(out, at, cap, v->elapsed_ms); break;
+        default:
+            if ((size_t)s->off + s->len <= sizeof f->lit)
+                at = put(out, at, cap, f->lit + s->off, s->len);
+        }
     }
     return at;
+}
+
+size_t tag_render(const struct reqtag_tagfmt *f, const char *id, size_t idlen, char *out, size_t cap)
+{
+    struct tag_vars v = {.id = id, .idlen = idlen, .pid = -1, .tid = -1, .elapsed_ms = -1};
+    return tag_render_vars(f, &v, out, cap);
+}
+
+bool tag_has_vars(const struct reqtag_tagfmt *f)
+{
+    for (unsigned i = 0; i < f->nseg && i < REQTAG_MAX_SEGMENTS; i++)
+        if (f->seg[i].kind == TAG_PID || f->seg[i].kind == TAG_TID || f->seg[i].kind == TAG_ELAPSED)
+            return true;
+    return false;
 }

@@ -7,12 +7,25 @@
 #ifndef REQTAG_TAG_H
 #define REQTAG_TAG_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../common/settings.h"
 
 enum { TAG_MAX = 1024 };
 
+/* What the placeholders stand for; a negative number is left out. */
+struct tag_vars {
+    const char *id;
+    size_t idlen;
+    long pid, tid;
+    int64_t elapsed_ms;
+};
+
 size_t tag_render(const struct reqtag_tagfmt *f, const char *id, size_t idlen, char *out, size_t cap);
+size_t tag_render_vars(const struct reqtag_tagfmt *f, const struct tag_vars *v, char *out, size_t cap);
+/* True when the template uses {pid}, {tid} or {elapsed_ms}. */
+bool tag_has_vars(const struct reqtag_tagfmt *f);
 
 #endif
