@@ -10,6 +10,7 @@ static int parse_disable(const char *v, struct reqtag_config *cfg, const char **
 static int parse_crash(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_echo(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_output(const char *v, struct reqtag_config *cfg, const char **why);
+static int parse_streams(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_echo_header(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_propagate(const char *v, struct reqtag_config *cfg, const char **why);
 
@@ -20,6 +21,9 @@ const struct reqtag_setting reqtag_settings[] = {
     {"REQTAG_OUTPUT", "text", "output", 0, NULL, "text|logfmt|json",
      "text puts the tag in front of each line; logfmt and json turn every stderr line into a record",
      parse_output},
+    {"REQTAG_STREAMS", "stderr", "streams", 0, NULL, "LIST",
+     "outputs to tag, comma-separated: stderr, stdout, absolute paths or globs of log files",
+     parse_streams},
     {"REQTAG_GENERATE", "1", "no-generate", 0, "0", NULL,
      "give a request without a usable ID a fresh 32-hex ID (on by default; --no-generate leaves it untagged)",
      parse_generate},
@@ -153,6 +157,37 @@ static int parse_output(const char *v, struct reqtag_config *cfg, const char **w
     }
     *why = "expected text, logfmt or json";
     return -1;
+}
+
+static int parse_streams(const char *v, struct reqtag_config *cfg, const char **why)
+{
+    struct reqtag_config out = *cfg;
+    out.streams_stderr = out.streams_stdout = false;
+    out.nstreams = 0;
+    for (const char *p = v;;) {
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        if (n == 6 && memcmp(p, "stderr", 6) == 0) {
+            out.streams_stderr = true;
+        } else if (n == 6 && memcmp(p, "stdout", 6) == 0) {
+            out.streams_stdout = true;
+        } else if (n > 0 && p[0] == '/') {
+            if (n > REQTAG_MAX_STREAM_LEN || out.nstreams == REQTAG_MAX_STREAMS) {
+                *why = "at most 8 paths of at most 255 bytes";
+                return -1;
+            }
+            memcpy(out.stream[out.nstreams], p, n);
+            out.stream[out.nstreams++][n] = '\0';
+        } else {
+            *why = "each entry is stderr, stdout, or an absolute path or glob";
+            return -1;
+        }
+        if (end == NULL)
+            break;
+        p = end + 1;
+    }
+    *cfg = out;
+    return 0;
 }
 
 static int parse_propagate(const char *v, struct reqtag_config *cfg, const char **why)

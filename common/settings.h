@@ -25,6 +25,8 @@ enum {
     REQTAG_GEN_ID_LEN = 32,    /* generated IDs: 128 bits as lowercase hex */
     REQTAG_MAX_FORMAT = 128,   /* bytes in REQTAG_FORMAT */
     REQTAG_MAX_SEGMENTS = 16,  /* literal and placeholder pieces of a compiled format */
+    REQTAG_MAX_STREAMS = 8,    /* path globs in REQTAG_STREAMS */
+    REQTAG_MAX_STREAM_LEN = 255,
 };
 
 /* One piece of the tag template: literal text, or a placeholder filled per line. */
@@ -56,6 +58,9 @@ struct reqtag_config {
     bool echo;
     bool propagate;
     uint8_t output;                               /* enum reqtag_output */
+    bool streams_stderr, streams_stdout;          /* REQTAG_STREAMS */
+    uint8_t nstreams;                             /* ... and path globs */
+    char stream[REQTAG_MAX_STREAMS][REQTAG_MAX_STREAM_LEN + 1];
     uint8_t first_len;                            /* the first REQTAG_HEADER name as written */
     char first[REQTAG_MAX_HEADER_LEN + 1];
     uint8_t echo_len;                             /* REQTAG_ECHO_HEADER as written; 0: derived */

@@ -29,7 +29,7 @@
 #include "resp.h"
 #include "scan.h"
 
-enum { CONN_RING = 4, CONN_LINE_MAX = 272 };
+enum { CONN_RING = 8, CONN_LINE_MAX = 272 };
 
 struct conn {
     uint32_t seq;          /* odd while cur is being written */

@@ -32,7 +32,7 @@ struct fdent *fdtab_make(int fd)
 
 void fdtab_forget(int fd)
 {
-    if (fd == 2)
+    if (fd == 1 || fd == 2)
         __atomic_add_fetch(&fdtab_epoch2, 1, __ATOMIC_ACQ_REL);
     struct fdent *e = fdtab_get(fd);
     if (e != NULL) {
@@ -43,7 +43,7 @@ void fdtab_forget(int fd)
 
 void fdtab_forget_range(unsigned lo, unsigned hi)
 {
-    if (lo <= 2 && hi >= 2)
+    if (lo <= 2 && hi >= 1)
         __atomic_add_fetch(&fdtab_epoch2, 1, __ATOMIC_ACQ_REL);
     for (unsigned c = lo / FDTAB_CHUNK; c < FDTAB_MAX / FDTAB_CHUNK && c <= hi / FDTAB_CHUNK; c++) {
         struct fdent *chunk = __atomic_load_n(&top[c], __ATOMIC_ACQUIRE);

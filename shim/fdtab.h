@@ -7,8 +7,8 @@
  * - fdtab_get() returns the entry, or NULL when its chunk was never made or fd is out of range
  *   (0 .. FDTAB_MAX-1); fdtab_make() makes the chunk, or returns NULL when it cannot.
  * - fdtab_forget() is called whenever fd starts or stops naming a file (open, close, dup2 ...):
- *   the entry goes back to FD_UNKNOWN. Forgetting fd 2 also moves fdtab_epoch2, which tells
- *   the stderr check that "the same file as fd 2" must be looked up again.
+ *   the entry goes back to FD_UNKNOWN. Forgetting fd 1 or 2 also moves fdtab_epoch2, which tells
+ *   the output check (outfd.c) that "the same file as fd 1/2" must be looked up again.
  * - Entries are written by the thread that owns the operation; fields read by other threads
  *   (kind) are accessed atomically. A torn read of a scanner state can only cost a missed ID,
  *   never a crash: the scanner bounds every index.
@@ -25,7 +25,7 @@ enum { FDTAB_CHUNK = 256, FDTAB_MAX = 1 << 24 };
 enum fd_kind {
     FD_UNKNOWN = 0, /* never looked at, or changed since */
     FD_CONN,        /* an accepted connection: reads are scanned for request heads */
-    FD_STDERR,      /* the same file as fd 2 (as of epoch) */
+    FD_STDERR,      /* a tagged output: stderr's file, or another REQTAG_STREAMS one (as of epoch) */
     FD_OTHER,       /* looked at: not stderr (as of epoch) */
     FD_LISTEN,      /* a listening socket: polling it means serving many connections */
     FD_OUT,         /* a connect()ed socket: requests the program sends (propagation) */

@@ -29,7 +29,7 @@
 static void forget(int fd)
 {
     struct fdent *e = fdtab_get(fd);
-    bool known = fd == 2 || (e != NULL && (fdent_kind(e) != FD_UNKNOWN || e->serves));
+    bool known = fd == 1 || fd == 2 || (e != NULL && (fdent_kind(e) != FD_UNKNOWN || e->serves));
     /* The vfork check costs a system call: only pay it when there is something to forget. */
     if (known && !proc_is_vfork_child())
         fdtab_forget(fd);

@@ -16,20 +16,21 @@
 #include "context.h"
 #include "out.h"
 #include "real.h"
-#include "stderrfd.h"
+#include "outfd.h"
 #include "strbuf.h"
 
 /* Should this thread's bytes for fd go through line assembly? */
 static bool taken(int fd)
 {
     struct tstate *t = me();
-    if (t->writing)
+    /* Inside the shim already (a signal handler's write): only a record stream takes it. */
+    if (t->writing && (!reqtag_on() || reqtag_cfg.output == OUTPUT_TEXT))
         return false;
     bool mine = t->ctx.len > 0 || (lines_busy(&t->lines) && t->lines.fd == fd);
     /* In text output a thread with no request passes through; logfmt and json wrap every line. */
     if (!reqtag_on() || (!mine && reqtag_cfg.output == OUTPUT_TEXT))
         return false;
-    return stderr_fd(fd);
+    return outfd_tagged(fd);
 }
 
 HOOK ssize_t write(int fd, const void *buf, size_t n)

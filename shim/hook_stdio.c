@@ -22,6 +22,7 @@
 #undef putc_unlocked
 #undef putc
 #undef fputs_unlocked
+#undef putchar
 
 #include "real.h"
 #include "stream.h"
@@ -163,4 +164,81 @@ HOOK size_t fwrite(const void *p, size_t size, size_t nmemb, FILE *f)
 HOOK size_t fwrite_unlocked(const void *p, size_t size, size_t nmemb, FILE *f)
 {
     return fwrite_common(REAL(fwrite_unlocked), p, size, nmemb, f, false);
+}
+
+/* The stdout family: tagged only when REQTAG_STREAMS asks for stdout. */
+
+HOOK int vprintf(const char *fmt, va_list ap)
+{
+    int (*real)(const char *, va_list) = REAL(vprintf);
+    if (real == NULL) {
+        errno = ENOSYS;
+        return -1;
+    }
+    int fd = stream_fd(stdout);
+    if (fd < 0)
+        return real(fmt, ap);
+    return stream_printf(stdout, fd, -1, fmt, ap);
+}
+
+HOOK int printf(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vprintf(fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+HOOK int __vprintf_chk(int flag, const char *fmt, va_list ap)
+{
+    int (*real)(int, const char *, va_list) = REAL(__vprintf_chk);
+    if (real == NULL) {
+        errno = ENOSYS;
+        return -1;
+    }
+    int fd = stream_fd(stdout);
+    if (fd < 0)
+        return real(flag, fmt, ap);
+    return stream_printf(stdout, fd, flag, fmt, ap);
+}
+
+HOOK int __printf_chk(int flag, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = __vprintf_chk(flag, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+HOOK int puts(const char *s)
+{
+    int (*real)(const char *) = REAL(puts);
+    if (real == NULL) {
+        errno = ENOSYS;
+        return EOF;
+    }
+    int fd = stream_fd(stdout);
+    if (fd < 0)
+        return real(s);
+    size_t n = strlen(s);
+    flockfile(stdout);
+    int rc = stream_put(stdout, fd, s, n, false) == 0 && stream_put(stdout, fd, "\n", 1, false) == 0;
+    funlockfile(stdout);
+    return rc ? 1 : EOF;
+}
+
+HOOK int putchar(int c)
+{
+    int (*real)(int) = REAL(putchar);
+    if (real == NULL) {
+        errno = ENOSYS;
+        return EOF;
+    }
+    int fd = stream_fd(stdout);
+    if (fd < 0)
+        return real(c);
+    char ch = (char)c;
+    return stream_put(stdout, fd, &ch, 1, true) == 0 ? (unsigned char)c : EOF;
 }

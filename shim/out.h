@@ -5,7 +5,8 @@
  *   thread's line assembly, tagged with its context. Returns 0 when every byte was written or is
  *   held as the start of a line, -1 with errno when writing failed. A line is written in full
  *   (EINTR retried, EAGAIN waited out with poll): once its start has left, it is never torn.
- *   Reentry from a signal handler on the same thread returns 1: the caller passes the call through.
+ *   Reentry from a signal handler on the same thread returns 1 in text output (the caller passes
+ *   the call through); in logfmt/json output its bytes become records at once.
  * - out_flush_mine() writes the calling thread's held piece, if any; errno is preserved. Hooks
  *   call it before the thread blocks, exits or execs, so a piece is never held while it waits.
  * - out_raw() writes bytes as they are (best effort). out_notice() writes one of the shim's own

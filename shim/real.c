@@ -60,7 +60,7 @@ static const struct {
     SLOT(write), SLOT(writev), SLOT(vfprintf), SLOT(__vfprintf_chk), SLOT(fputs),
     SLOT(fputs_unlocked), SLOT(fputc), SLOT(fputc_unlocked), SLOT(putc), SLOT(putc_unlocked),
     SLOT(_IO_putc), SLOT(fwrite), SLOT(fwrite_unlocked), SLOT(perror), SLOT(vwarn), SLOT(vwarnx), SLOT(verr), SLOT(verrx), SLOT(psignal),
-    SLOT(vdprintf),
+    SLOT(vprintf), SLOT(__vprintf_chk), SLOT(puts), SLOT(putchar), SLOT(vdprintf),
     SLOT(__vdprintf_chk),
 #undef SLOT
 };

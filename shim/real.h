@@ -142,6 +142,10 @@ struct real_table {
     void (*verr)(int, const char *, va_list);
     void (*verrx)(int, const char *, va_list);
     void (*psignal)(int, const char *);
+    int (*vprintf)(const char *, va_list);
+    int (*__vprintf_chk)(int, const char *, va_list);
+    int (*puts)(const char *);
+    int (*putchar)(int);
     int (*vdprintf)(int, const char *, va_list);
     int (*__vdprintf_chk)(int, int, const char *, va_list);
 };

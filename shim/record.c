@@ -132,6 +132,10 @@ static size_t put_escaped(char *out, size_t at, const char *line, size_t n, int 
         case '\t': at = put(out, at, "\\t", 2); continue;
         default: break;
         }
+        if (json && (c == '\b' || c == '\f')) {
+            at = put(out, at, c == '\b' ? "\\b" : "\\f", 2);
+            continue;
+        }
         if (c >= 0x20 && c < 0x7f && len == 1) {
             out[at++] = (char)c;
         } else if (json) {

@@ -6,7 +6,7 @@
 #include "config.h"
 #include "context.h"
 #include "out.h"
-#include "stderrfd.h"
+#include "outfd.h"
 
 int stream_fd(FILE *f)
 {
@@ -26,7 +26,7 @@ int stream_fd(FILE *f)
     errno = saved;
     if (fd < 0 || (t->ctx.len == 0 && !structured && t->lines.fd != fd))
         return -1;
-    return stderr_fd(fd) ? fd : -1;
+    return outfd_tagged(fd) ? fd : -1;
 }
 
 int stream_put(FILE *f, int fd, const char *p, size_t n, bool lock)

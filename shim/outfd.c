@@ -1,0 +1,100 @@
+/* outfd.c -- which descriptors are tagged outputs: stderr's file, stdout's if asked, log files by glob. */
+#include "outfd.h"
+
+#include <errno.h>
+#include <fnmatch.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fdtab.h"
+
+/* What fd 1 and fd 2 are, as of an epoch. Threads refreshing at once write the same values. */
+struct std_file {
+    uint32_t epoch;
+    int usable;
+    dev_t dev;
+    ino_t ino;
+};
+
+static struct std_file std_files[3];
+
+static const struct std_file *std_file(int fd)
+{
+    struct std_file *f = &std_files[fd];
+    uint32_t now = __atomic_load_n(&fdtab_epoch2, __ATOMIC_ACQUIRE);
+    if (__atomic_load_n(&f->epoch, __ATOMIC_ACQUIRE) != now) {
+        struct stat st;
+        int ok = fstat(fd, &st) == 0 && !S_ISSOCK(st.st_mode);
+        f->dev = ok ? st.st_dev : 0;
+        f->ino = ok ? st.st_ino : 0;
+        f->usable = ok;
+        __atomic_store_n(&f->epoch, now, __ATOMIC_RELEASE);
+    }
+    return f;
+}
+
+static bool same_file(const struct stat *st, const struct std_file *f)
+{
+    return f->usable && st->st_dev == f->dev && st->st_ino == f->ino;
+}
+
+static bool path_matches(int fd)
+{
+    if (reqtag_cfg.nstreams == 0)
+        return false;
+    char link[64], path[4096];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t n = readlink(link, path, sizeof path - 1);
+    if (n <= 0)
+        return false;
+    path[n] = '\0';
+    for (unsigned i = 0; i < reqtag_cfg.nstreams; i++)
+        if (fnmatch(reqtag_cfg.stream[i], path, FNM_PATHNAME) == 0)
+            return true;
+    return false;
+}
+
+/* The uncached answer for fd (not 2). */
+static bool classify(int fd, const struct stat *st)
+{
+    if (S_ISSOCK(st->st_mode))
+        return false;
+    /* fd 1 on stderr's file (2>&1, or a shell's >&2) is stderr's stream: the same log. */
+    if (reqtag_cfg.streams_stderr && same_file(st, std_file(2)))
+        return true;
+    if (reqtag_cfg.streams_stdout && same_file(st, std_file(1)))
+        return true;
+    return S_ISREG(st->st_mode) && path_matches(fd);
+}
+
+bool outfd_tagged(int fd)
+{
+    int saved = errno;
+    bool yes = false;
+    if (fd == 2) {
+        yes = reqtag_cfg.streams_stderr && std_file(2)->usable;
+    } else if (fd >= 0) {
+        uint32_t now = __atomic_load_n(&fdtab_epoch2, __ATOMIC_ACQUIRE);
+        struct fdent *e = fdtab_make(fd);
+        uint8_t kind = e ? fdent_kind(e) : FD_UNKNOWN;
+        if (kind == FD_CONN || kind == FD_LISTEN || kind == FD_OUT) {
+            yes = false;
+        } else if ((kind == FD_STDERR || kind == FD_OTHER) && e->epoch == now) {
+            yes = kind == FD_STDERR;
+        } else {
+            struct stat st;
+            if (fstat(fd, &st) == 0) {
+                yes = classify(fd, &st);
+                if (e != NULL) {
+                    e->epoch = now;
+                    fdent_set_kind(e, yes ? FD_STDERR : FD_OTHER);
+                }
+            }
+        }
+    }
+    errno = saved;
+    return yes;
+}

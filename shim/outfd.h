@@ -1,0 +1,20 @@
+/* outfd.h -- is this descriptor one of the outputs the shim tags (REQTAG_STREAMS)?
+ *
+ * Contract: outfd_tagged() is true for
+ * - "stderr" (the default): fd 2, and any other descriptor open on the same file (same device and
+ *   inode: /dev/stderr reopened, a dup, the log file opened by name, fd 1 after 2>&1 or >&2);
+ * - "stdout" (opt-in): fd 1 and descriptors on its file;
+ * - each absolute path or glob (fnmatch) in REQTAG_STREAMS: descriptors whose file's path (as the
+ *   kernel names it in /proc/self/fd) matches.
+ * Never for a socket (inetd-style servers: stderr is the client) or a closed descriptor. The
+ * answer for descriptors other than 2 is cached in the fd table until the descriptor, fd 1 or
+ * fd 2 changes. errno is preserved.
+ */
+#ifndef REQTAG_OUTFD_H
+#define REQTAG_OUTFD_H
+
+#include <stdbool.h>
+
+bool outfd_tagged(int fd);
+
+#endif
