@@ -10,6 +10,7 @@ static int parse_disable(const char *v, struct reqtag_config *cfg, const char **
 static int parse_crash(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_echo(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_output(const char *v, struct reqtag_config *cfg, const char **why);
+static int parse_summary(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_streams(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_echo_header(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_propagate(const char *v, struct reqtag_config *cfg, const char **why);
@@ -28,7 +29,11 @@ const struct reqtag_setting reqtag_settings[] = {
      "give a request without a usable ID a fresh 32-hex ID (on by default; --no-generate leaves it untagged)",
      parse_generate},
     {"REQTAG_FORMAT", "[{id}] ", "format", 0, NULL, "TEMPLATE",
-     "the tag put in front of each line: {id} the request ID, {pid}, {tid}, {elapsed_ms}", parse_format},
+     "the tag put in front of each line: {id} the request ID, {pid}, {tid}, {elapsed_ms}, {method}, {path}",
+     parse_format},
+    {"REQTAG_SUMMARY", "0", "summary", 0, "1", NULL,
+     "write one line per finished request: method, path, status, response bytes, duration",
+     parse_summary},
     {"REQTAG_CRASH", "1", "no-crash", 0, "0", NULL,
      "on a fatal signal, report the request, the signal and a backtrace on stderr (--no-crash: off)",
      parse_crash},
@@ -139,6 +144,11 @@ static int parse_disable(const char *v, struct reqtag_config *cfg, const char **
 static int parse_crash(const char *v, struct reqtag_config *cfg, const char **why)
 {
     return parse_bool(v, &cfg->crash, why);
+}
+
+static int parse_summary(const char *v, struct reqtag_config *cfg, const char **why)
+{
+    return parse_bool(v, &cfg->summary, why);
 }
 
 static int parse_echo(const char *v, struct reqtag_config *cfg, const char **why)
@@ -277,13 +287,14 @@ static int parse_format(const char *v, struct reqtag_config *cfg, const char **w
             static const struct {
                 const char *name;
                 uint8_t kind;
-            } known[] = {{"{id}", TAG_ID}, {"{pid}", TAG_PID}, {"{tid}", TAG_TID}, {"{elapsed_ms}", TAG_ELAPSED}};
+            } known[] = {{"{id}", TAG_ID},           {"{pid}", TAG_PID},       {"{tid}", TAG_TID},
+                         {"{elapsed_ms}", TAG_ELAPSED}, {"{method}", TAG_METHOD}, {"{path}", TAG_PATH}};
             int kind = -1;
             for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
                 if (plen == strlen(known[k].name) && memcmp(v + i, known[k].name, plen) == 0)
                     kind = known[k].kind;
             if (kind < 0) {
-                *why = "unknown placeholder (known: {id} {pid} {tid} {elapsed_ms})";
+                *why = "unknown placeholder (known: {id} {pid} {tid} {elapsed_ms} {method} {path})";
                 return -1;
             }
             if (f.nseg == REQTAG_MAX_SEGMENTS) {

@@ -22,6 +22,8 @@ enum {
     REQTAG_MAX_HEADERS = 8,    /* names in REQTAG_HEADER */
     REQTAG_MAX_HEADER_LEN = 63,
     REQTAG_MAX_ID = 200,       /* bytes in a safe request ID */
+    REQTAG_MAX_METHOD = 15,    /* bytes of a request's method kept */
+    REQTAG_MAX_PATH = 96,      /* bytes of a request's target kept (longer ones are cut) */
     REQTAG_GEN_ID_LEN = 32,    /* generated IDs: 128 bits as lowercase hex */
     REQTAG_MAX_FORMAT = 128,   /* bytes in REQTAG_FORMAT */
     REQTAG_MAX_SEGMENTS = 16,  /* literal and placeholder pieces of a compiled format */
@@ -30,7 +32,7 @@ enum {
 };
 
 /* One piece of the tag template: literal text, or a placeholder filled per line. */
-enum tag_seg_kind { TAG_LITERAL, TAG_ID, TAG_PID, TAG_TID, TAG_ELAPSED };
+enum tag_seg_kind { TAG_LITERAL, TAG_ID, TAG_PID, TAG_TID, TAG_ELAPSED, TAG_METHOD, TAG_PATH };
 
 struct tag_seg {
     uint8_t kind;   /* enum tag_seg_kind */
@@ -57,6 +59,7 @@ struct reqtag_config {
     bool crash;
     bool echo;
     bool propagate;
+    bool summary;
     uint8_t output;                               /* enum reqtag_output */
     bool streams_stderr, streams_stdout;          /* REQTAG_STREAMS */
     uint8_t nstreams;                             /* ... and path globs */

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "reqid.h"
+#include "summary.h"
 
 static void set_cur(struct conn *c, const struct reqctx *r)
 {
@@ -52,6 +53,10 @@ void conn_start(struct conn *c)
     c->began_in_body = 0;
     c->inj_done = 0;
     c->pendlen = 0;
+    c->summarized = 0;
+    c->out_bytes = 0;
+    c->resp_open = 0;
+    c->last_code = 0;
     for (int i = 0; i < CONN_RING; i++)
         c->ring[i].len = 0;
     set_cur(c, &none);
@@ -81,6 +86,10 @@ static void head_read(struct conn *c, const struct scan_head *h)
     }
     uint64_t bit = 1ull << (c->heads % 64);
     c->head_bits = h->is_head ? (c->head_bits | bit) : (c->head_bits & ~bit);
+    r.mlen = h->mlen;
+    r.plen = h->plen;
+    memcpy(r.method, h->method, h->mlen);
+    memcpy(r.path, h->path, h->plen);
     c->ring[c->heads % CONN_RING] = r;
     c->heads++;
     settle(c, false);
@@ -113,41 +122,71 @@ static void responses_lost(struct conn *c)
     settle(c, true);
 }
 
+/* The response to request number k is complete (or will never be): one summary line. */
+static void finished(struct conn *c, uint16_t code)
+{
+    const struct reqctx *req = conn_request(c, c->summarized);
+    if (reqtag_cfg.summary && req != NULL && c->summarized < c->heads)
+        summary_write(req, code, c->out_bytes);
+    if (c->summarized < c->heads)
+        c->summarized++;
+    c->out_bytes = 0;
+    c->resp_open = 0;
+}
+
 void conn_wrote(struct conn *c, const char *p, size_t n)
 {
     while (n > 0 && !c->resp_lost) {
         enum resp_status st;
         uint16_t code = 0;
         size_t used = resp_feed(&c->resp, p, n, &st, &code);
+        if (used > n)
+            used = n;
+        c->out_bytes += used;
         if (st == RESP_OPAQUE) {
             responses_lost(c);
             break;
         }
-        if (st != RESP_HEAD || used > n)
-            break;
-        if (code == 101) {
+        if (st == RESP_DONE) {
+            finished(c, c->last_code);
+        } else if (st == RESP_HEAD && code == 101) {
             /* Switching protocols: no more HTTP/1.x either way; the upgrade request stays current. */
             scan_abandon(&c->scan);
             responses_lost(c);
             break;
-        }
-        c->inj_done = 0;
-        if (code >= 100 && code < 200) {
-            resp_body(&c->resp, true); /* interim: the final response follows */
+        } else if (st == RESP_HEAD) {
+            c->inj_done = 0;
+            if (code >= 100 && code < 200) {
+                resp_body(&c->resp, true); /* interim: the final response follows */
+            } else {
+                bool head_req = c->answered < c->heads && (c->head_bits >> (c->answered % 64)) & 1;
+                bool done = resp_body(&c->resp, head_req || code == 204 || code == 304);
+                if (c->answered < c->heads)
+                    c->answered++;
+                if (c->burst > 0 || c->began_in_body)
+                    c->mixed = 1;
+                if (c->burst < 255)
+                    c->burst++;
+                settle(c, true);
+                c->last_code = code;
+                c->resp_open = 1;
+                if (done)
+                    finished(c, code);
+            }
         } else {
-            bool head_req = c->answered < c->heads && (c->head_bits >> (c->answered % 64)) & 1;
-            resp_body(&c->resp, head_req || code == 204 || code == 304);
-            if (c->answered < c->heads)
-                c->answered++;
-            if (c->burst > 0 || c->began_in_body)
-                c->mixed = 1;
-            if (c->burst < 255)
-                c->burst++;
-            settle(c, true);
+            break;
         }
         p += used;
         n -= used;
     }
+}
+
+void conn_closed(struct conn *c)
+{
+    /* Requests still open when the connection goes: answered in part (close-delimited bodies,
+     * cut short) or not at all. */
+    while (reqtag_cfg.summary && c->summarized < c->heads)
+        finished(c, c->resp_open ? c->last_code : 0);
 }
 
 void conn_write_begin(struct conn *c)
@@ -167,8 +206,11 @@ void conn_write_done(struct conn *c)
 
 void conn_wrote_unseen(struct conn *c, uint64_t n)
 {
+    c->out_bytes += n;
     if (!c->resp_lost && !resp_unseen(&c->resp, n))
         responses_lost(c);
+    else if (!c->resp_lost && c->resp_open && resp_idle(&c->resp))
+        finished(c, c->last_code);
 }
 
 void conn_adopt(int fd, struct conn *c)
@@ -188,6 +230,10 @@ void conn_adopt(int fd, struct conn *c)
             len = 0;
         memcpy(copy.id, c->cur.id, len);
         copy.len = len;
+        copy.mlen = c->cur.mlen <= REQTAG_MAX_METHOD ? c->cur.mlen : 0;
+        copy.plen = c->cur.plen <= REQTAG_MAX_PATH ? c->cur.plen : 0;
+        memcpy(copy.method, c->cur.method, copy.mlen);
+        memcpy(copy.path, c->cur.path, copy.plen);
         copy.kind = c->cur.kind;
         copy.trace_flags = c->cur.trace_flags;
         copy.start_ns = c->cur.start_ns;

@@ -42,6 +42,10 @@ struct conn {
     uint8_t mixed;         /* that call ended one response and started another */
     uint8_t began_in_body; /* that call began inside a response's body */
     uint8_t inj_done;      /* the head being written already has its added header line */
+    uint8_t resp_open;     /* a final response head was written and its body is not complete */
+    uint16_t last_code;    /* its status */
+    uint32_t summarized;   /* requests whose summary line is out (REQTAG_SUMMARY) */
+    uint64_t out_bytes;    /* bytes written since the last response completed */
     uint16_t pendlen;      /* bytes of an added line the kernel has not taken yet */
     char pend[CONN_LINE_MAX];  /* they go out before the program's next bytes */
     struct reqctx cur;     /* the request being served, len 0: none */
@@ -61,6 +65,8 @@ void conn_write_begin(struct conn *c);
 void conn_wrote(struct conn *c, const char *p, size_t n);
 void conn_write_done(struct conn *c);
 void conn_wrote_unseen(struct conn *c, uint64_t n);
+/* The connection is closing: requests still open get their summary (REQTAG_SUMMARY). */
+void conn_closed(struct conn *c);
 void conn_adopt(int fd, struct conn *c);
 
 #endif

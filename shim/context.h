@@ -23,6 +23,9 @@ struct reqctx {
     uint8_t kind;         /* enum id_kind */
     uint8_t trace_flags;  /* ID_TRACE: the incoming traceparent's flags */
     char id[REQTAG_MAX_ID];
+    uint8_t mlen, plen;   /* the request's method and target (cut at REQTAG_MAX_PATH), as read */
+    char method[REQTAG_MAX_METHOD];
+    char path[REQTAG_MAX_PATH];
     uint64_t start_ns;    /* CLOCK_MONOTONIC when the request's head was read; 0: unknown */
 };
 

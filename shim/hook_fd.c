@@ -46,6 +46,12 @@ static void closing(int fd)
 {
     if (me()->lines.fd == fd)
         out_flush_mine();
+    struct fdent *e = fdtab_get(fd);
+    if (e != NULL && fdent_kind(e) == FD_CONN && reqtag_on() && reqtag_cfg.summary && !proc_is_vfork_child()) {
+        int saved = errno;
+        conn_closed(&e->conn);
+        errno = saved;
+    }
     forget(fd);
 }
 

@@ -188,6 +188,10 @@ int out_line(int fd, const char *p, size_t n)
             v.pid = out_pid();
             v.tid = out_tid();
             v.elapsed_ms = (int64_t)elapsed_ms(&t->ctx);
+            v.method = t->ctx.method;
+            v.mlen = t->ctx.mlen <= REQTAG_MAX_METHOD ? t->ctx.mlen : 0;
+            v.path = t->ctx.path;
+            v.plen = t->ctx.plen <= REQTAG_MAX_PATH ? t->ctx.plen : 0;
         }
         taglen = tag_render_vars(&reqtag_cfg.format, &v, tag, sizeof tag);
     }

@@ -81,12 +81,13 @@ static void value_done(struct resp *r)
     r->hdr = HDR_NONE;
 }
 
-void resp_body(struct resp *r, bool no_body)
+bool resp_body(struct resp *r, bool no_body)
 {
     if (r->phase != R_AWAIT)
-        return;
+        return false;
     if (no_body) {
         next_message(r);
+        return true;
     } else if (r->chunked) {
         body_start(&r->body, true, 0);
         r->phase = R_BODY;
@@ -95,9 +96,16 @@ void resp_body(struct resp *r, bool no_body)
         r->phase = R_BODY;
     } else if (r->cl_state == 1) {
         next_message(r);
+        return true;
     } else {
         r->phase = R_OPAQUE; /* delimited by the connection's close */
     }
+    return false;
+}
+
+bool resp_idle(const struct resp *r)
+{
+    return r->phase == R_START;
 }
 
 bool resp_unseen(struct resp *r, uint64_t n)
@@ -223,9 +231,12 @@ size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status
         case R_BODY: {
             enum body_status bs;
             i += body_feed(&r->body, p + i, n - i, &bs);
-            if (bs == BODY_DONE)
+            if (bs == BODY_DONE) {
                 next_message(r);
-            else if (bs == BODY_BAD)
+                *status = RESP_DONE;
+                return i;
+            }
+            if (bs == BODY_BAD)
                 r->phase = R_OPAQUE; /* reported below, even when nothing is left to feed */
             continue;
         }

@@ -6,6 +6,7 @@
  *   *status RESP_NEED_MORE (all consumed: "need more bytes"), RESP_HEAD (a response head ended at
  *   the returned offset; *code is its status) or RESP_OPAQUE (not HTTP/1.x, or framing that only
  *   the connection's end can close: everything consumed, and every later call too).
+ * - RESP_DONE: a response's body ended at the returned offset (the response is complete).
  * - After RESP_HEAD the caller must call resp_body() before feeding more: no_body is true for the
  *   answer to a HEAD request, 1xx, 204 and 304; otherwise Transfer-Encoding: chunked or
  *   Content-Length frames the body, and a response with neither makes the scanner opaque.
@@ -22,7 +23,7 @@
 #include "body.h"
 #include "watch.h"
 
-enum resp_status { RESP_NEED_MORE, RESP_HEAD, RESP_OPAQUE, RESP_BLANK };
+enum resp_status { RESP_NEED_MORE, RESP_HEAD, RESP_OPAQUE, RESP_BLANK, RESP_DONE };
 
 struct resp {
     uint8_t phase;
@@ -48,8 +49,11 @@ size_t resp_feed(struct resp *r, const char *p, size_t n, enum resp_status *stat
  * r->wseen says which watched names the head has): where a header line can be added. */
 size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status *status, uint16_t *code,
                        const struct watch *w);
-void resp_body(struct resp *r, bool no_body);
+/* Returns true when the response is already complete (no body, or an empty one). */
+bool resp_body(struct resp *r, bool no_body);
+/* Also: *done is set when those bytes completed the response. */
 bool resp_unseen(struct resp *r, uint64_t n);
+bool resp_idle(const struct resp *r);
 void resp_abandon(struct resp *r);
 /* True while a response's body is being written (a head is complete, its body is not). */
 bool resp_in_body(const struct resp *r);

@@ -185,6 +185,10 @@ static void head_done(struct scan *s, const struct reqtag_config *cfg, struct sc
 {
     head->idlen = 0;
     head->is_head = s->method_head == 5;
+    head->mlen = s->mlen < REQTAG_MAX_METHOD ? s->mlen : REQTAG_MAX_METHOD;
+    head->plen = s->plen < REQTAG_MAX_PATH ? s->plen : REQTAG_MAX_PATH;
+    memcpy(head->method, s->method, head->mlen);
+    memcpy(head->path, s->path, head->plen);
     head->traceparent = 0;
     head->trace_flags = 0;
     if (s->best_rank != 0xff && s->best_len <= REQTAG_MAX_ID) {
@@ -232,6 +236,9 @@ size_t scan_feed_watch(struct scan *s, const struct reqtag_config *cfg, const ch
             s->phase = P_METHOD;
             s->pos = 1;
             s->method_head = c == 'H';
+            s->method[0] = (char)c;
+            s->mlen = 1;
+            s->plen = 0;
             break;
         case P_METHOD:
             if (c == ' ') {
@@ -242,6 +249,8 @@ size_t scan_feed_watch(struct scan *s, const struct reqtag_config *cfg, const ch
                     s->method_head++;
                 else
                     s->method_head = 0;
+                if (s->mlen < REQTAG_MAX_METHOD)
+                    s->method[s->mlen++] = (char)c;
                 s->pos++;
             }
             else {
@@ -256,6 +265,8 @@ size_t scan_feed_watch(struct scan *s, const struct reqtag_config *cfg, const ch
             } else if (c == '\r' || c == '\n') {
                 s->phase = P_OPAQUE;
                 continue;
+            } else if (s->plen < REQTAG_MAX_PATH) {
+                s->path[s->plen++] = (char)c;
             }
             break;
         case P_VERSION:

@@ -35,6 +35,9 @@ enum scan_status { SCAN_NEED_MORE, SCAN_HEAD, SCAN_OPAQUE, SCAN_BLANK };
 
 struct scan_head {
     uint8_t is_head;      /* the method was HEAD: its response has no body */
+    uint8_t mlen, plen;   /* method and target as read (the target cut at REQTAG_MAX_PATH) */
+    char method[REQTAG_MAX_METHOD];
+    char path[REQTAG_MAX_PATH];
     uint8_t traceparent;  /* the ID is a traceparent's trace-id */
     uint8_t trace_flags;  /* ... and these were its flags */
     uint8_t idlen;
@@ -55,6 +58,9 @@ struct scan {
     uint8_t held;         /* cur holds a usable ID, kept unless the next line folds onto it */
     uint8_t held_rank;    /* the rank of that ID's header */
     uint8_t method_head;  /* the method read so far is a prefix of "HEAD" */
+    uint8_t mlen, plen;   /* method and target kept so far */
+    char method[REQTAG_MAX_METHOD];
+    char path[REQTAG_MAX_PATH];
     uint8_t wcand;        /* watched names the current name can still be */
     uint8_t wseen;        /* watched names present in this head */
     uint8_t blank_told;   /* SCAN_BLANK was reported for this head */

@@ -26,6 +26,15 @@ static size_t put_num(char *out, size_t at, size_t cap, int64_t v)
     return put(out, at, cap, d + i, sizeof d - i);
 }
 
+static size_t put_clean(char *out, size_t at, size_t cap, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && at < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[at++] = (c > 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    return at;
+}
+
 size_t tag_render_vars(const struct reqtag_tagfmt *f, const struct tag_vars *v, char *out, size_t cap)
 {
     size_t at = 0;
@@ -36,6 +45,8 @@ size_t tag_render_vars(const struct reqtag_tagfmt *f, const struct tag_vars *v, 
         case TAG_PID: at = put_num(out, at, cap, v->pid); break;
         case TAG_TID: at = put_num(out, at, cap, v->tid); break;
         case TAG_ELAPSED: at = put_num(out, at, cap, v->elapsed_ms); break;
+        case TAG_METHOD: at = put_clean(out, at, cap, v->method, v->method ? v->mlen : 0); break;
+        case TAG_PATH: at = put_clean(out, at, cap, v->path, v->path ? v->plen : 0); break;
         default:
             if ((size_t)s->off + s->len <= sizeof f->lit)
                 at = put(out, at, cap, f->lit + s->off, s->len);
@@ -53,7 +64,7 @@ size_t tag_render(const struct reqtag_tagfmt *f, const char *id, size_t idlen, c
 bool tag_has_vars(const struct reqtag_tagfmt *f)
 {
     for (unsigned i = 0; i < f->nseg && i < REQTAG_MAX_SEGMENTS; i++)
-        if (f->seg[i].kind == TAG_PID || f->seg[i].kind == TAG_TID || f->seg[i].kind == TAG_ELAPSED)
+        if (f->seg[i].kind != TAG_ID && f->seg[i].kind != TAG_LITERAL)
             return true;
     return false;
 }

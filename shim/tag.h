@@ -19,13 +19,15 @@ enum { TAG_MAX = 1024 };
 struct tag_vars {
     const char *id;
     size_t idlen;
+    const char *method, *path;   /* printed with bytes outside printable ASCII as '?' */
+    size_t mlen, plen;
     long pid, tid;
     int64_t elapsed_ms;
 };
 
 size_t tag_render(const struct reqtag_tagfmt *f, const char *id, size_t idlen, char *out, size_t cap);
 size_t tag_render_vars(const struct reqtag_tagfmt *f, const struct tag_vars *v, char *out, size_t cap);
-/* True when the template uses {pid}, {tid} or {elapsed_ms}. */
+/* True when the template uses a placeholder other than {id}. */
 bool tag_has_vars(const struct reqtag_tagfmt *f);
 
 #endif

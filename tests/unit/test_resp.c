@@ -53,6 +53,9 @@ static void feed_piece(struct run *r, const char *p, size_t n)
             bool head_req = !interim && r->heads && r->nheads < strlen(r->heads) && r->heads[r->nheads] == 'h';
             r->nheads += !interim;
             resp_body(&r->r, interim || head_req || code == 204 || code == 304);
+        } else if (st == RESP_DONE) {
+            if (c == 0 || r->opaque)
+                run_bad(r, c ? "RESP_DONE after RESP_OPAQUE" : "RESP_DONE consuming nothing", at);
         } else if (st == RESP_NEED_MORE || st == RESP_OPAQUE) {
             if (c != left)
                 run_bad(r, "RESP_NEED_MORE/RESP_OPAQUE without consuming everything", at);
