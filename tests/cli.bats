@@ -277,3 +277,13 @@ stub_lib() {
     assert_line "LD_PRELOAD=$(readlink -f "$stage/usr/local/lib/reqtag/libreqtag.so")"
     assert_equal "$stderr" ""
 }
+
+@test "the README has a row for every setting of the table, with its option" {
+    local env opt
+    while IFS=' ' read -r env opt; do
+        run grep -E "^\| \`$env\` \| \`(-[A-Za-z], )?--$opt" "$ROOT/README.md"
+        assert_success
+    done < <(grep -oE '^    \{"REQTAG_[A-Z_]+", "[^"]*", "[a-z-]+"' "$ROOT/common/settings.c" |
+        sed -E 's/^    \{"([A-Z_]+)", "[^"]*", "([a-z-]+)"/\1 \2/')
+    [ "$(table_settings | wc -l)" -ge 10 ]
+}
