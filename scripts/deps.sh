@@ -14,7 +14,7 @@ case "$1" in
 build) want=("${build_pkgs[@]}") ;;
 test)
     want=("${build_pkgs[@]}" g++ clang bats bats-assert bats-support python3 curl procps iproute2
-        binutils man-db libunwind-dev shellcheck nodejs ruby ruby-webrick apache2 nginx lighttpd civetweb wrk)
+        binutils man-db libunwind-dev shellcheck nodejs ruby ruby-webrick apache2 nginx lighttpd civetweb wrk strace)
     ;;
 demo) want=("${build_pkgs[@]}" python3 curl) ;;
 *) usage ;;
