@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <fnmatch.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -45,8 +44,13 @@ static bool path_matches(int fd)
 {
     if (reqtag_cfg.nstreams == 0)
         return false;
-    char link[64], path[4096];
-    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    char link[32] = "/proc/self/fd/", digits[12], path[4096];
+    size_t nd = 0, at = 14;
+    for (unsigned v = (unsigned)fd; nd == 0 || v > 0; v /= 10)
+        digits[nd++] = (char)('0' + v % 10);
+    while (nd > 0)
+        link[at++] = digits[--nd];
+    link[at] = '\0';
     ssize_t n = readlink(link, path, sizeof path - 1);
     if (n <= 0)
         return false;
