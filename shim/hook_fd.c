@@ -600,3 +600,16 @@ HOOK int epoll_ctl(int ep, int op, int fd, struct epoll_event *ev)
     }
     return r;
 }
+
+/* Memory going away: pages out_readable() trusted may be gone. */
+HOOK int munmap(void *addr, size_t len)
+{
+    int (*real)(void *, size_t) = REAL(munmap);
+    if (real == NULL) {
+        errno = ENOSYS;
+        return -1;
+    }
+    int r = real(addr, len);
+    __atomic_add_fetch(&out_unmaps, 1, __ATOMIC_RELEASE);
+    return r;
+}

@@ -212,24 +212,36 @@ void out_flush_mine(void)
     errno = saved;
 }
 
+uint32_t out_unmaps;
+
 bool out_readable(const void *p, size_t n)
 {
     if (n == 0)
         return true;
     uintptr_t start = (uintptr_t)p, end = start + n;
-    if (end < start)
+    /* The null page and addresses no user mapping can have: the kernel answers EFAULT. */
+    if (end < start || start < 65536 || end > ((uintptr_t)1 << 47))
         return false;
-    size_t page = (size_t)sysconf(_SC_PAGESIZE);
+    struct tstate *t = me();
+    uint32_t gen = __atomic_load_n(&out_unmaps, __ATOMIC_ACQUIRE);
+    if (start >= t->mapped_lo && end <= t->mapped_hi && t->mapped_gen == gen)
+        return true; /* pages this thread wrote from a moment ago, nothing unmapped since */
+    size_t page = 4096;
     int saved = errno;
     bool ok = true;
-    start &= ~(uintptr_t)(page - 1);
-    while (ok && start < end) {
+    uintptr_t lo = start & ~(uintptr_t)(page - 1), at = lo;
+    while (ok && at < end) {
         unsigned char vec[256];
-        size_t len = end - start;
+        size_t len = end - at;
         if (len > sizeof vec * page)
             len = sizeof vec * page;
-        ok = mincore((void *)start, len, vec) == 0;
-        start += len;
+        ok = mincore((void *)at, len, vec) == 0;
+        at += len;
+    }
+    if (ok) {
+        t->mapped_lo = lo;
+        t->mapped_hi = (end + page - 1) & ~(uintptr_t)(page - 1);
+        t->mapped_gen = gen;
     }
     errno = saved;
     return ok;

@@ -14,7 +14,8 @@
  * - out_tid() and out_pid() are the calling thread's and process's ids, cached.
  * - out_readable() is true when every byte of [p, p+n) lies in mapped memory. write and writev
  *   hand the kernel a buffer it checks (EFAULT); the shim reads that buffer itself, so a hook asks
- *   first and leaves a bad buffer to the real call. One mincore call per 1 MiB; errno preserved.
+ *   first and leaves a bad buffer to the real call. Pages the thread checked for its previous
+ *   write are trusted until anything is unmapped; else one mincore call per 1 MiB. errno kept.
  * - out_init() prepares the per-thread buffers' clean-up; called once, at load.
  */
 #ifndef REQTAG_OUT_H
@@ -22,12 +23,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/uio.h>
 
 void out_init(void);
 int out_line(int fd, const char *p, size_t n);
 void out_flush_mine(void);
 bool out_readable(const void *p, size_t n);
+/* Moves whenever memory is unmapped (munmap hook): out_readable()'s trust in pages ends. */
+extern uint32_t out_unmaps;
 void out_raw(int fd, const char *p, size_t n);
 void out_notice(const char *line, size_t n);
 long out_tid(void);

@@ -25,8 +25,29 @@ void proc_forked(void)
     owner = current_pid();
 }
 
+/* Set once the program has called vfork: only then can a hook run in a child that shares our
+ * memory, and only then is the pid worth a system call. */
+#if defined(__x86_64__)
+char proc_vforked;
+
+/* vfork cannot be wrapped by a C function: the child would return through the wrapper's frame and
+ * wreck it for the parent. This stub notes the call and jumps on to libc's, frame and all. */
+__asm__(".text\n"
+        ".globl vfork\n"
+        ".type vfork, @function\n"
+        "vfork:\n"
+        "    movb $1, proc_vforked(%rip)\n"
+        "    jmp __vfork@PLT\n"
+        ".size vfork, .-vfork\n");
+#else
+/* Elsewhere, assume a vfork may have happened. */
+char proc_vforked = 1;
+#endif
+
 bool proc_is_vfork_child(void)
 {
+    if (!__atomic_load_n(&proc_vforked, __ATOMIC_RELAXED))
+        return false;
     pid_t o = __atomic_load_n(&owner, __ATOMIC_RELAXED);
     return o != 0 && current_pid() != o;
 }

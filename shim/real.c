@@ -50,7 +50,7 @@ static const struct {
     SLOT(openat64), SLOT(creat), SLOT(closefrom), SLOT(fopen), SLOT(fopen64), SLOT(freopen), SLOT(fclose),
     SLOT(fcloseall), SLOT(eventfd), SLOT(timerfd_create), SLOT(signalfd), SLOT(epoll_create),
     SLOT(epoll_create1), SLOT(inotify_init), SLOT(inotify_init1), SLOT(memfd_create), SLOT(__open_2),
-    SLOT(__open64_2), SLOT(__openat_2), SLOT(__openat64_2), SLOT(listen), SLOT(connect), SLOT(shutdown),
+    SLOT(__open64_2), SLOT(__openat_2), SLOT(__openat64_2), SLOT(listen), SLOT(munmap), SLOT(connect), SLOT(shutdown),
     SLOT(epoll_ctl), SLOT(send), SLOT(sendto), SLOT(sendmsg), SLOT(sendfile), SLOT(sendfile64),
     SLOT(sigaction), SLOT(signal), SLOT(pthread_create), SLOT(fork), SLOT(execve), SLOT(execvpe),
     SLOT(fexecve), SLOT(posix_spawn), SLOT(posix_spawnp), SLOT(_exit), SLOT(_Exit), SLOT(poll), SLOT(ppoll), SLOT(select),

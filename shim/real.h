@@ -74,6 +74,7 @@ struct real_table {
     int (*__openat_2)(int, const char *, int);
     int (*__openat64_2)(int, const char *, int);
     int (*listen)(int, int);
+    int (*munmap)(void *, size_t);
     int (*connect)(int, const struct sockaddr *, socklen_t);
     int (*shutdown)(int, int);
     int (*epoll_ctl)(int, int, int, struct epoll_event *);

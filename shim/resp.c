@@ -166,9 +166,15 @@ size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status
             r->phase = R_OPAQUE;
             continue;
         case R_REASON:
-            if (c == '\n')
-                r->phase = R_LINE;
-            break;
+        case R_SKIP: {
+            /* The reason phrase and headers we do not follow: jump to the line's end. */
+            const char *nl = memchr(p + i, '\n', n - i);
+            if (nl == NULL)
+                return n;
+            i = (size_t)(nl - p) + 1;
+            r->phase = R_LINE;
+            continue;
+        }
         case R_LINE:
             if ((c == '\r' || c == '\n') && w != NULL && !r->blank_told) {
                 r->blank_told = 1;
@@ -223,10 +229,6 @@ size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status
             } else if (r->vlen < sizeof r->val) {
                 r->val[r->vlen++] = (char)c;
             }
-            break;
-        case R_SKIP:
-            if (c == '\n')
-                r->phase = R_LINE;
             break;
         case R_BODY: {
             enum body_status bs;

@@ -333,10 +333,15 @@ size_t scan_feed_watch(struct scan *s, const struct reqtag_config *cfg, const ch
                 keep_byte(s, c);
             }
             break;
-        case P_SKIP:
-            if (c == '\n')
-                s->phase = P_LINE;
-            break;
+        case P_SKIP: {
+            /* Most of a head is lines nobody asked for: jump to their ends. */
+            const char *nl = memchr(buf + i, '\n', len - i);
+            if (nl == NULL)
+                return len;
+            i = (size_t)(nl - buf) + 1;
+            s->phase = P_LINE;
+            continue;
+        }
         case P_BODY: {
             enum body_status bs;
             i += body_feed(&s->body, buf + i, len - i, &bs);
