@@ -4,6 +4,8 @@
 #include <signal.h>
 #include <string.h>
 
+#include "digits.h"
+
 struct out {
     char *buf;
     size_t cap, len;
@@ -27,13 +29,10 @@ static void puts_(struct out *o, const char *s)
 
 static void put_dec(struct out *o, uint64_t v)
 {
-    char d[24];
-    size_t i = sizeof d;
-    do {
-        d[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
-    put(o, d + i, sizeof d - i);
+    char d[DIGITS_MAX];
+    size_t n;
+    const char *p = digits_u64(d, v, &n);
+    put(o, p, n);
 }
 
 static void put_hex(struct out *o, uint64_t v)

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "digits.h"
+
 static const char hexd[] = "0123456789abcdef";
 
 static size_t put(char *out, size_t at, const char *s, size_t n)
@@ -13,16 +15,12 @@ static size_t put(char *out, size_t at, const char *s, size_t n)
 
 static size_t put_dec(char *out, size_t at, int64_t v)
 {
-    char d[24];
-    size_t i = sizeof d;
-    uint64_t u = v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v;
-    do {
-        d[--i] = (char)('0' + u % 10);
-        u /= 10;
-    } while (u > 0);
+    char d[DIGITS_MAX];
+    size_t n;
     if (v < 0)
-        d[--i] = '-';
-    return put(out, at, d + i, sizeof d - i);
+        out[at++] = '-';
+    const char *p = digits_u64(d, v < 0 ? (uint64_t)(-(v + 1)) + 1 : (uint64_t)v, &n);
+    return put(out, at, p, n);
 }
 
 static size_t put2(char *out, size_t at, unsigned v)

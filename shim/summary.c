@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "config.h"
+#include "digits.h"
 #include "out.h"
 #include "record.h"
 #include "tag.h"
@@ -18,13 +19,10 @@ static size_t put(char *out, size_t at, const char *s, size_t n)
 
 static size_t put_dec(char *out, size_t at, uint64_t v)
 {
-    char d[24];
-    size_t i = sizeof d;
-    do {
-        d[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
-    return put(out, at, d + i, sizeof d - i);
+    char d[DIGITS_MAX];
+    size_t n;
+    const char *p = digits_u64(d, v, &n);
+    return put(out, at, p, n);
 }
 
 /* Printable ASCII but quotes and percent as is; anything else %XX (no space can appear). */

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "digits.h"
+
 static size_t put(char *out, size_t at, size_t cap, const char *s, size_t n)
 {
     if (at >= cap)
@@ -15,15 +17,12 @@ static size_t put(char *out, size_t at, size_t cap, const char *s, size_t n)
 
 static size_t put_num(char *out, size_t at, size_t cap, int64_t v)
 {
-    char d[24];
-    size_t i = sizeof d;
+    char d[DIGITS_MAX];
+    size_t n;
     if (v < 0)
         return at;
-    do {
-        d[--i] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v > 0);
-    return put(out, at, cap, d + i, sizeof d - i);
+    const char *p = digits_u64(d, (uint64_t)v, &n);
+    return put(out, at, cap, p, n);
 }
 
 static size_t put_clean(char *out, size_t at, size_t cap, const char *s, size_t n)
