@@ -2,7 +2,6 @@
 #include "conn.h"
 
 #include <string.h>
-#include <time.h>
 
 #include "config.h"
 #include "reqid.h"
@@ -64,16 +63,9 @@ void conn_start(struct conn *c)
     resp_init(&c->resp);
 }
 
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 static void head_read(struct conn *c, const struct scan_head *h)
 {
-    struct reqctx r = {.len = 0, .start_ns = now_ns()};
+    struct reqctx r = {.len = 0, .start_ns = mono_ns()};
     if (h->idlen > 0) {
         ctx_set(&r, h->id, h->idlen);
         r.kind = h->traceparent ? ID_TRACE : ID_GIVEN;

@@ -57,6 +57,12 @@ static inline struct tstate *me(void)
     return &reqtag_tls;
 }
 
+/* CLOCK_MONOTONIC in nanoseconds (0 if the clock fails); the time base of start_ns. */
+uint64_t mono_ns(void);
+
+/* Nanoseconds since the request's head was read; 0 when unknown. */
+uint64_t ctx_elapsed_ns(const struct reqctx *c);
+
 /* The thread stops working for any request. */
 static inline void ctx_drop(struct tstate *t)
 {

@@ -111,12 +111,8 @@ static void report(int sig, siginfo_t *si, void *uc)
     if (t->ctx.len > 0) {
         ci.id = t->ctx.id;
         ci.idlen = t->ctx.len;
-        struct timespec ts;
-        if (t->ctx.start_ns != 0 && clock_gettime(CLOCK_MONOTONIC, &ts) == 0) {
-            uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-            ci.has_elapsed = now >= t->ctx.start_ns;
-            ci.elapsed_ms = (now - t->ctx.start_ns) / 1000000u;
-        }
+        ci.has_elapsed = t->ctx.start_ns != 0;
+        ci.elapsed_ms = ctx_elapsed_ns(&t->ctx) / 1000000u;
     }
     size_t cap = sizeof line - taglen;
     emit(taglen, crash_header(line + taglen, cap, &ci));

@@ -119,15 +119,6 @@ long out_pid(void)
     return proc_pid();
 }
 
-static uint64_t elapsed_ms(const struct reqctx *c)
-{
-    struct timespec ts;
-    if (c->start_ns == 0 || clock_gettime(CLOCK_MONOTONIC, &ts) != 0)
-        return 0;
-    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    return now > c->start_ns ? (now - c->start_ns) / 1000000u : 0;
-}
-
 /* logfmt/json: every complete line (and a flushed piece) becomes one record; one write for all. */
 static int emit_records(void *arg, int fd, struct iovec *iov, int iovcnt)
 {
@@ -187,7 +178,7 @@ int out_line(int fd, const char *p, size_t n)
         if (tag_has_vars(&reqtag_cfg.format)) {
             v.pid = out_pid();
             v.tid = out_tid();
-            v.elapsed_ms = (int64_t)elapsed_ms(&t->ctx);
+            v.elapsed_ms = (int64_t)(ctx_elapsed_ns(&t->ctx) / 1000000u);
             v.method = t->ctx.method;
             v.mlen = t->ctx.mlen <= REQTAG_MAX_METHOD ? t->ctx.mlen : 0;
             v.path = t->ctx.path;

@@ -61,10 +61,7 @@ size_t summary_line(char *out, const struct reqctx *req, uint16_t code, uint64_t
 void summary_write(const struct reqctx *req, uint16_t code, uint64_t bytes)
 {
     int saved = errno;
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    uint64_t dur = req->start_ns != 0 && now > req->start_ns ? (now - req->start_ns) / 1000u : 0;
+    uint64_t dur = ctx_elapsed_ns(req) / 1000u;
     char line[TAG_MAX + SUMMARY_MAX + 1];
     char rec[RECORD_MAX(SUMMARY_MAX)];
     if (reqtag_cfg.output == OUTPUT_TEXT) {
