@@ -30,11 +30,6 @@ static void settle(struct conn *c, bool after_response)
     set_cur(c, newest ? &c->ring[(c->heads - 1) % CONN_RING] : &none);
 }
 
-void conn_start_out(struct conn *c)
-{
-    conn_start(c);
-}
-
 const struct reqctx *conn_request(const struct conn *c, uint32_t k)
 {
     if (k >= c->heads || c->heads - k > CONN_RING)

@@ -55,8 +55,6 @@ struct conn {
 };
 
 void conn_start(struct conn *c);
-/* An outbound connection (connect): only the requests the program writes are followed. */
-void conn_start_out(struct conn *c);
 /* The ID of request number k, NULL when unknown (never read, or pushed out of the ring). */
 const struct reqctx *conn_request(const struct conn *c, uint32_t k);
 void conn_read(struct conn *c, const char *p, size_t n);

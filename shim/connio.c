@@ -16,12 +16,6 @@ static struct conn *conn_of(int fd)
     return &e->conn;
 }
 
-int connio_is_conn(int fd)
-{
-    struct fdent *e = fdtab_get(fd);
-    return e != NULL && fdent_kind(e) == FD_CONN;
-}
-
 void connio_open(int listen_fd, int fd)
 {
     if (fd < 0 || !reqtag_on())
@@ -38,22 +32,6 @@ void connio_open(int listen_fd, int fd)
         /* The accepting thread touched a connection with no request yet. */
         conn_adopt(fd, &e->conn);
     }
-    errno = saved;
-}
-
-void connio_read(int fd, const void *buf, ssize_t got, int flags)
-{
-    struct conn *c = conn_of(fd);
-    if (c == NULL)
-        return;
-    int saved = errno;
-    if (got > 0 && !(flags & MSG_PEEK)) {
-        if (flags & MSG_TRUNC)
-            conn_read_lost(c);
-        else
-            conn_read(c, buf, (size_t)got);
-    }
-    conn_adopt(fd, c);
     errno = saved;
 }
 
@@ -75,20 +53,6 @@ void connio_read_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t got
             }
         }
     }
-    conn_adopt(fd, c);
-    errno = saved;
-}
-
-void connio_wrote(int fd, const void *buf, ssize_t put)
-{
-    struct conn *c = conn_of(fd);
-    if (c == NULL)
-        return;
-    int saved = errno;
-    conn_write_begin(c);
-    if (put > 0)
-        conn_wrote(c, buf, (size_t)put);
-    conn_write_done(c);
     conn_adopt(fd, c);
     errno = saved;
 }
@@ -121,4 +85,11 @@ void connio_wrote_unseen(int fd, ssize_t put)
         conn_wrote_unseen(c, (uint64_t)put);
     conn_adopt(fd, c);
     errno = saved;
+}
+
+/* One buffer is an iovec of one. */
+void connio_read(int fd, const void *buf, ssize_t got, int flags)
+{
+    struct iovec one = {(void *)buf, got > 0 ? (size_t)got : 0};
+    connio_read_iov(fd, &one, 1, got, flags);
 }

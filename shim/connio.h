@@ -17,9 +17,7 @@
 void connio_open(int listen_fd, int fd);
 void connio_read(int fd, const void *buf, ssize_t got, int flags);
 void connio_read_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t got, int flags);
-void connio_wrote(int fd, const void *buf, ssize_t put);
 void connio_wrote_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t put);
 void connio_wrote_unseen(int fd, ssize_t put);
-int connio_is_conn(int fd);
 
 #endif

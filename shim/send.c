@@ -383,6 +383,6 @@ void connect_started(int fd)
     struct fdent *e = fdtab_make(fd);
     if (e == NULL || fdent_kind(e) == FD_CONN)
         return;
-    conn_start_out(&e->conn);
+    conn_start(&e->conn); /* outbound: only the requests the program writes are followed */
     fdent_set_kind(e, FD_OUT);
 }
