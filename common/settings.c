@@ -14,40 +14,45 @@ static int parse_summary(const char *v, struct reqtag_config *cfg, const char **
 static int parse_streams(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_echo_header(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_propagate(const char *v, struct reqtag_config *cfg, const char **why);
+static int parse_fields(const char *v, struct reqtag_config *cfg, const char **why);
 
 const struct reqtag_setting reqtag_settings[] = {
     {"REQTAG_HEADER", "X-Request-ID", "header", 'H', NULL, "NAMES",
      "request headers holding the ID, comma-separated, first present wins; traceparent gives its trace-id",
-     parse_header},
+     parse_header, false},
     {"REQTAG_OUTPUT", "text", "output", 0, NULL, "text|logfmt|json",
      "text puts the tag in front of each line; logfmt and json turn every stderr line into a record",
-     parse_output},
+     parse_output, false},
     {"REQTAG_STREAMS", "stderr", "streams", 0, NULL, "LIST",
      "outputs to tag, comma-separated: stderr, stdout, absolute paths or globs of log files",
-     parse_streams},
+     parse_streams, false},
     {"REQTAG_GENERATE", "1", "no-generate", 0, "0", NULL,
      "give a request without a usable ID a fresh 32-hex ID (on by default; --no-generate leaves it untagged)",
-     parse_generate},
+     parse_generate, false},
+    /* Before REQTAG_FORMAT: a format may name the fields. */
+    {"REQTAG_FIELDS", "", "field", 0, NULL, "NAME=Header",
+     "capture another request header as a named field (repeatable; at most 4): {NAME} in the format, a key in records",
+     parse_fields, true},
     {"REQTAG_FORMAT", "[{id}] ", "format", 0, NULL, "TEMPLATE",
-     "the tag put in front of each line: {id} the request ID, {pid}, {tid}, {elapsed_ms}, {method}, {path}",
-     parse_format},
+     "the tag put in front of each line: {id} the request ID, {pid}, {tid}, {elapsed_ms}, {method}, {path}, {NAME}",
+     parse_format, false},
     {"REQTAG_SUMMARY", "0", "summary", 0, "1", NULL,
      "write one line per finished request: method, path, status, response bytes, duration",
-     parse_summary},
+     parse_summary, false},
     {"REQTAG_CRASH", "1", "no-crash", 0, "0", NULL,
      "on a fatal signal, report the request, the signal and a backtrace on stderr (--no-crash: off)",
-     parse_crash},
+     parse_crash, false},
     {"REQTAG_ECHO", "0", "echo", 0, "1", NULL,
      "add the request's ID header to every HTTP/1.x response the program sends on its connection",
-     parse_echo},
+     parse_echo, false},
     {"REQTAG_ECHO_HEADER", "", "echo-header", 0, NULL, "NAME",
      "the header --echo and --propagate add (default: the first REQTAG_HEADER name, X-Request-ID for traceparent)",
-     parse_echo_header},
+     parse_echo_header, false},
     {"REQTAG_PROPAGATE", "0", "propagate", 0, "1", NULL,
      "add the ID (or a traceparent continuing the trace) to HTTP/1.x requests the program sends out",
-     parse_propagate},
+     parse_propagate, false},
     {"REQTAG_DISABLE", "0", "disable", 0, "1", NULL,
-     "load the shim but pass every call straight through", parse_disable},
+     "load the shim but pass every call straight through", parse_disable, false},
 };
 const size_t reqtag_nsettings = sizeof reqtag_settings / sizeof reqtag_settings[0];
 
@@ -241,6 +246,91 @@ const char *settings_echo_header(const struct reqtag_config *cfg, size_t *len)
     return "X-Request-ID";
 }
 
+/* Names the output already uses, so a field cannot shadow them in a record or a format. */
+static const char *const reserved_names[] = {"id", "pid", "tid", "method", "path", "elapsed_ms", "time", "req_id", "msg"};
+
+static int field_name_ok(const char *p, size_t n, const char **why)
+{
+    if (n == 0 || n > REQTAG_MAX_FIELD_NAME || !(p[0] >= 'a' && p[0] <= 'z')) {
+        *why = "a field name is 1 to 31 of a-z 0-9 _, starting with a letter";
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = p[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_')) {
+            *why = "a field name is 1 to 31 of a-z 0-9 _, starting with a letter";
+            return -1;
+        }
+    }
+    for (size_t i = 0; i < sizeof reserved_names / sizeof reserved_names[0]; i++) {
+        if (strlen(reserved_names[i]) == n && memcmp(reserved_names[i], p, n) == 0) {
+            *why = "reserved field name (id pid tid method path elapsed_ms time req_id msg)";
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static int parse_fields(const char *v, struct reqtag_config *cfg, const char **why)
+{
+    struct reqtag_config out = *cfg;
+    out.nfields = 0;
+    for (const char *p = v; *p != '\0';) {
+        while (*p == ' ' || *p == '\t')
+            p++;
+        const char *end = strchr(p, ',');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        while (n > 0 && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        const char *eq = memchr(p, '=', n);
+        if (eq == NULL) {
+            *why = "each entry is NAME=Header";
+            return -1;
+        }
+        size_t nl = (size_t)(eq - p), hl = n - nl - 1;
+        if (field_name_ok(p, nl, why) != 0)
+            return -1;
+        if (hl == 0 || hl > REQTAG_MAX_HEADER_LEN) {
+            *why = "a field's header name is 1 to 63 bytes";
+            return -1;
+        }
+        for (size_t i = 0; i < hl; i++) {
+            if (!is_tchar((unsigned char)eq[1 + i])) {
+                *why = "a header name may hold only letters, digits and !#$%&'*+-.^_`|~";
+                return -1;
+            }
+        }
+        for (unsigned k = 0; k < out.nfields; k++) {
+            if (out.field_name_len[k] == nl && memcmp(out.field_name[k], p, nl) == 0) {
+                *why = "a field name is given twice";
+                return -1;
+            }
+        }
+        if (out.nfields == REQTAG_MAX_FIELDS) {
+            *why = "more than 4 fields";
+            return -1;
+        }
+        uint8_t k = out.nfields++;
+        memcpy(out.field_name[k], p, nl);
+        out.field_name[k][nl] = '\0';
+        out.field_name_len[k] = (uint8_t)nl;
+        for (size_t i = 0; i < hl; i++)
+            out.field_hdr[k][i] = (char)lower((unsigned char)eq[1 + i]);
+        out.field_hdr[k][hl] = '\0';
+        out.field_hdr_len[k] = (uint8_t)hl;
+        if (end == NULL)
+            break;
+        p = end + 1;
+        if (*p == '\0') {
+            *why = "empty entry";
+            return -1;
+        }
+    }
+    /* The format may name a field this value no longer has: it is checked again below. */
+    *cfg = out;
+    return 0;
+}
+
 /* Append a literal run to the compiled format, merging with a preceding literal. */
 static int add_literal(struct reqtag_tagfmt *f, size_t *litlen, const char *s, size_t n)
 {
@@ -289,19 +379,25 @@ static int parse_format(const char *v, struct reqtag_config *cfg, const char **w
                 uint8_t kind;
             } known[] = {{"{id}", TAG_ID},           {"{pid}", TAG_PID},       {"{tid}", TAG_TID},
                          {"{elapsed_ms}", TAG_ELAPSED}, {"{method}", TAG_METHOD}, {"{path}", TAG_PATH}};
-            int kind = -1;
+            int kind = -1, field = 0;
             for (size_t k = 0; k < sizeof known / sizeof known[0]; k++)
                 if (plen == strlen(known[k].name) && memcmp(v + i, known[k].name, plen) == 0)
                     kind = known[k].kind;
+            for (unsigned k = 0; kind < 0 && k < cfg->nfields && k < REQTAG_MAX_FIELDS; k++) {
+                if (plen == (size_t)cfg->field_name_len[k] + 2 && memcmp(v + i + 1, cfg->field_name[k], plen - 2) == 0) {
+                    kind = TAG_FIELD;
+                    field = (int)k;
+                }
+            }
             if (kind < 0) {
-                *why = "unknown placeholder (known: {id} {pid} {tid} {elapsed_ms} {method} {path})";
+                *why = "unknown placeholder (known: {id} {pid} {tid} {elapsed_ms} {method} {path} and REQTAG_FIELDS names)";
                 return -1;
             }
             if (f.nseg == REQTAG_MAX_SEGMENTS) {
                 *why = "too many pieces";
                 return -1;
             }
-            f.seg[f.nseg++] = (struct tag_seg){(uint8_t)kind, 0, 0};
+            f.seg[f.nseg++] = (struct tag_seg){(uint8_t)kind, (uint8_t)field, 0};
             have_id |= kind == TAG_ID;
             i += plen;
             continue;

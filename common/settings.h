@@ -29,14 +29,17 @@ enum {
     REQTAG_MAX_SEGMENTS = 16,  /* literal and placeholder pieces of a compiled format */
     REQTAG_MAX_STREAMS = 8,    /* path globs in REQTAG_STREAMS */
     REQTAG_MAX_STREAM_LEN = 255,
+    REQTAG_MAX_FIELDS = 4,     /* REQTAG_FIELDS entries */
+    REQTAG_MAX_FIELD_NAME = 31,
+    REQTAG_MAX_FIELD = 64,     /* bytes of a field's value (longer ones are refused, like IDs) */
 };
 
 /* One piece of the tag template: literal text, or a placeholder filled per line. */
-enum tag_seg_kind { TAG_LITERAL, TAG_ID, TAG_PID, TAG_TID, TAG_ELAPSED, TAG_METHOD, TAG_PATH };
+enum tag_seg_kind { TAG_LITERAL, TAG_ID, TAG_PID, TAG_TID, TAG_ELAPSED, TAG_METHOD, TAG_PATH, TAG_FIELD };
 
 struct tag_seg {
     uint8_t kind;   /* enum tag_seg_kind */
-    uint8_t off;    /* literal: offset into reqtag_tagfmt.lit */
+    uint8_t off;    /* literal: offset into reqtag_tagfmt.lit; field: its index in REQTAG_FIELDS */
     uint8_t len;    /* literal: length */
 };
 
@@ -69,6 +72,11 @@ struct reqtag_config {
     uint8_t echo_len;                             /* REQTAG_ECHO_HEADER as written; 0: derived */
     char echo_name[REQTAG_MAX_HEADER_LEN + 1];
     struct reqtag_tagfmt format;
+    uint8_t nfields;                              /* REQTAG_FIELDS: name=Header pairs */
+    uint8_t field_name_len[REQTAG_MAX_FIELDS];
+    char field_name[REQTAG_MAX_FIELDS][REQTAG_MAX_FIELD_NAME + 1];
+    uint8_t field_hdr_len[REQTAG_MAX_FIELDS];     /* header names, lowercase */
+    char field_hdr[REQTAG_MAX_FIELDS][REQTAG_MAX_HEADER_LEN + 1];
 };
 
 struct reqtag_setting {
@@ -80,6 +88,7 @@ struct reqtag_setting {
     const char *metavar;    /* what the option's value is called in --help */
     const char *doc;        /* one line for --help and the README */
     int (*parse)(const char *value, struct reqtag_config *cfg, const char **why);
+    bool repeat;            /* the option may be given again: each adds one comma-separated entry */
 };
 
 extern const struct reqtag_setting reqtag_settings[];

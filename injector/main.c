@@ -97,17 +97,46 @@ static const struct reqtag_setting *find_short(char c)
     return NULL;
 }
 
-/* Validate one value for a setting (the scratch config absorbs it) and put it in the environment. */
-static void apply(const struct reqtag_setting *s, const char *value, struct reqtag_config *scratch)
+/* Option values as given, applied in the table's order once all are read (a format may name a
+ * field given after it). A repeatable option's values are joined with commas. */
+enum { MAX_GIVEN = 32, JOIN_MAX = 4096 };
+static const char *given[MAX_GIVEN];
+static char joined[MAX_GIVEN][JOIN_MAX];
+
+static void give(const struct reqtag_setting *s, const char *value)
 {
-    const char *why = "";
-    if (settings_parse_one(s, value, scratch, &why) != 0) {
-        fprintf(stderr, "reqtag: --%s: %s\n", s->opt_long, why);
-        exit(EXIT_USAGE);
+    size_t k = (size_t)(s - reqtag_settings);
+    if (k >= MAX_GIVEN)
+        usage_error("option '--%s' cannot be used", s->opt_long);
+    if (!s->repeat) {
+        given[k] = value;
+        return;
     }
-    if (setenv(s->env, value, 1) != 0) {
-        fprintf(stderr, "reqtag: %s: %s\n", s->env, strerror(errno));
-        exit(1);
+    size_t have = given[k] != NULL ? strlen(joined[k]) : 0, n = strlen(value);
+    if (have + n + 2 > JOIN_MAX)
+        usage_error("too many '--%s' options", s->opt_long);
+    if (have > 0)
+        joined[k][have++] = ',';
+    memcpy(joined[k] + have, value, n + 1);
+    given[k] = joined[k];
+}
+
+/* Validate every given value (the scratch config absorbs it) and put it in the environment. */
+static void apply_given(struct reqtag_config *scratch)
+{
+    for (size_t k = 0; k < reqtag_nsettings && k < MAX_GIVEN; k++) {
+        const struct reqtag_setting *s = &reqtag_settings[k];
+        const char *why = "";
+        if (given[k] == NULL)
+            continue;
+        if (settings_parse_one(s, given[k], scratch, &why) != 0) {
+            fprintf(stderr, "reqtag: --%s: %s\n", s->opt_long, why);
+            exit(EXIT_USAGE);
+        }
+        if (setenv(s->env, given[k], 1) != 0) {
+            fprintf(stderr, "reqtag: %s: %s\n", s->env, strerror(errno));
+            exit(1);
+        }
     }
 }
 
@@ -115,7 +144,7 @@ static void apply(const struct reqtag_setting *s, const char *value, struct reqt
 static const char *lib_arg;
 
 /* Handle the long option in arg (after "--"); may consume argv[*i + 1]. */
-static void long_option(char **argv, int argc, int *i, struct reqtag_config *scratch)
+static void long_option(char **argv, int argc, int *i)
 {
     const char *name = argv[*i] + 2;
     const char *eq = strchr(name, '=');
@@ -137,7 +166,7 @@ static void long_option(char **argv, int argc, int *i, struct reqtag_config *scr
     if (s != NULL && s->opt_sets != NULL) {
         if (value != NULL)
             usage_error("option '--%s' takes no value", s->opt_long);
-        apply(s, s->opt_sets, scratch);
+        give(s, s->opt_sets);
         return;
     }
     if (value == NULL) {
@@ -148,11 +177,11 @@ static void long_option(char **argv, int argc, int *i, struct reqtag_config *scr
     if (is_lib)
         lib_arg = value;
     else
-        apply(s, value, scratch);
+        give(s, value);
 }
 
 /* Handle the short option cluster in arg (after "-"); may consume argv[*i + 1]. */
-static void short_options(char **argv, int argc, int *i, struct reqtag_config *scratch)
+static void short_options(char **argv, int argc, int *i)
 {
     for (const char *p = argv[*i] + 1; *p != '\0'; p++) {
         if (*p == 'h' || *p == 'V') {
@@ -165,7 +194,7 @@ static void short_options(char **argv, int argc, int *i, struct reqtag_config *s
             usage_error("unknown option '%s'", opt);
         }
         if (s->opt_sets != NULL) {
-            apply(s, s->opt_sets, scratch);
+            give(s, s->opt_sets);
             continue;
         }
         const char *value = p + 1;
@@ -176,7 +205,7 @@ static void short_options(char **argv, int argc, int *i, struct reqtag_config *s
             }
             value = argv[++*i];
         }
-        apply(s, value, scratch);
+        give(s, value);
         return;
     }
 }
@@ -209,10 +238,15 @@ static char *library(void)
     return lib;
 }
 
+static const char *env_get(const char *name)
+{
+    return getenv(name);
+}
+
 int main(int argc, char **argv)
 {
     struct reqtag_config scratch;
-    settings_load(&scratch, NULL, NULL);
+    settings_load(&scratch, env_get, NULL); /* a --format may name a field from REQTAG_FIELDS */
 
     int i = 1;
     while (i < argc) {
@@ -224,11 +258,12 @@ int main(int argc, char **argv)
         if (a[0] != '-' || a[1] == '\0')
             break; /* the first non-option is COMMAND */
         if (a[1] == '-')
-            long_option(argv, argc, &i, &scratch);
+            long_option(argv, argc, &i);
         else
-            short_options(argv, argc, &i, &scratch);
+            short_options(argv, argc, &i);
         i++;
     }
+    apply_given(&scratch);
     if (i >= argc) {
         fputs("reqtag: no COMMAND given\n", stderr);
         fputs(usage_line, stderr);

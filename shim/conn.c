@@ -77,6 +77,10 @@ static void head_read(struct conn *c, const struct scan_head *h)
     r.plen = h->plen;
     memcpy(r.method, h->method, h->mlen);
     memcpy(r.path, h->path, h->plen);
+    for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++) {
+        r.flen[k] = h->flen[k];
+        memcpy(r.field[k], h->field[k], h->flen[k]);
+    }
     c->ring[c->heads % CONN_RING] = r;
     c->heads++;
     settle(c, false);
@@ -224,6 +228,10 @@ void conn_adopt(int fd, struct conn *c)
         copy.kind = c->cur.kind;
         copy.trace_flags = c->cur.trace_flags;
         copy.start_ns = c->cur.start_ns;
+        for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++) {
+            copy.flen[k] = c->cur.flen[k] <= REQTAG_MAX_FIELD ? c->cur.flen[k] : 0;
+            memcpy(copy.field[k], c->cur.field[k], copy.flen[k]);
+        }
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         if (__atomic_load_n(&c->seq, __ATOMIC_RELAXED) != s1)
             continue;

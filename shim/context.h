@@ -27,6 +27,8 @@ struct reqctx {
     char method[REQTAG_MAX_METHOD];
     char path[REQTAG_MAX_PATH];
     uint64_t start_ns;    /* CLOCK_MONOTONIC when the request's head was read; 0: unknown */
+    uint8_t flen[REQTAG_MAX_FIELDS];  /* REQTAG_FIELDS values, by index; 0: absent */
+    char field[REQTAG_MAX_FIELDS][REQTAG_MAX_FIELD];
 };
 
 /* Where the thread's context came from: it decides when the context ends. */

@@ -62,11 +62,8 @@ static void emit(size_t taglen, size_t len)
         write_all(line, taglen + len);
         return;
     }
-    struct tstate *t = me();
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct record_ctx rc = {.sec = ts.tv_sec, .usec = ts.tv_nsec / 1000, .id = t->ctx.id,
-                            .idlen = t->ctx.len, .pid = out_pid(), .tid = out_tid()};
+    struct record_ctx rc;
+    out_record_ctx(&me()->ctx, &rc);
     size_t n = len > 0 ? len - 1 : 0; /* the record holds the line without its newline */
     size_t r = reqtag_cfg.output == OUTPUT_JSON ? record_json(rec, &rc, line + taglen, n)
                                                 : record_logfmt(rec, &rc, line + taglen, n);
@@ -101,8 +98,8 @@ static void report(int sig, siginfo_t *si, void *uc)
 {
     struct tstate *t = me();
     size_t taglen = 0;
-    if (t->ctx.len > 0 && reqtag_cfg.output == OUTPUT_TEXT)
-        taglen = tag_render(&reqtag_cfg.format, t->ctx.id, t->ctx.len, line, TAG_MAX);
+    if (reqtag_cfg.output == OUTPUT_TEXT)
+        taglen = out_tag(&t->ctx, line, TAG_MAX);
     struct crash_info ci = {.sig = sig, .tid = (long)syscall(SYS_gettid)};
     if (is_fault(sig, si)) {
         ci.has_addr = true;

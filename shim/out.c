@@ -119,6 +119,47 @@ long out_pid(void)
     return proc_pid();
 }
 
+size_t out_tag(const struct reqctx *c, char *out, size_t cap)
+{
+    if (c->len == 0)
+        return 0;
+    struct tag_vars v = {.id = c->id, .idlen = c->len, .pid = -1, .tid = -1, .elapsed_ms = -1};
+    if (tag_has_vars(&reqtag_cfg.format)) {
+        v.pid = out_pid();
+        v.tid = out_tid();
+        v.elapsed_ms = (int64_t)(ctx_elapsed_ns(c) / 1000000u);
+        v.method = c->method;
+        v.mlen = c->mlen <= REQTAG_MAX_METHOD ? c->mlen : 0;
+        v.path = c->path;
+        v.plen = c->plen <= REQTAG_MAX_PATH ? c->plen : 0;
+    }
+    for (unsigned k = 0; k < reqtag_cfg.nfields && k < REQTAG_MAX_FIELDS; k++) {
+        v.field[k] = c->field[k];
+        v.flen[k] = c->flen[k] <= REQTAG_MAX_FIELD ? c->flen[k] : 0;
+    }
+    return tag_render_vars(&reqtag_cfg.format, &v, out, cap);
+}
+
+void out_record_ctx(const struct reqctx *c, struct record_ctx *rc)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    *rc = (struct record_ctx){.sec = ts.tv_sec, .usec = ts.tv_nsec / 1000, .pid = out_pid(), .tid = out_tid()};
+    if (c == NULL || c->len == 0)
+        return;
+    rc->id = c->id;
+    rc->idlen = c->len;
+    for (unsigned k = 0; k < reqtag_cfg.nfields && k < REQTAG_MAX_FIELDS; k++) {
+        if (c->flen[k] == 0 || c->flen[k] > REQTAG_MAX_FIELD)
+            continue;
+        unsigned i = rc->nfields++;
+        rc->fname[i] = reqtag_cfg.field_name[k];
+        rc->fname_len[i] = reqtag_cfg.field_name_len[k];
+        rc->fval[i] = c->field[k];
+        rc->flen[i] = c->flen[k];
+    }
+}
+
 /* logfmt/json: every complete line (and a flushed piece) becomes one record; one write for all. */
 static int emit_records(void *arg, int fd, struct iovec *iov, int iovcnt)
 {
@@ -129,10 +170,8 @@ static int emit_records(void *arg, int fd, struct iovec *iov, int iovcnt)
     strbuf_init(&out);
     for (int i = 0; i < iovcnt; i++)
         strbuf_put(&raw, iov[i].iov_base, iov[i].iov_len);
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct record_ctx rc = {.sec = ts.tv_sec, .usec = ts.tv_nsec / 1000, .id = t->ctx.id,
-                            .idlen = t->ctx.len, .pid = out_pid(), .tid = out_tid()};
+    struct record_ctx rc;
+    out_record_ctx(&t->ctx, &rc);
     for (size_t at = 0; at < raw.len;) {
         const char *nl = memchr(raw.p + at, '\n', raw.len - at);
         size_t len = nl ? (size_t)(nl - (raw.p + at)) : raw.len - at;
@@ -173,19 +212,8 @@ int out_line(int fd, const char *p, size_t n)
         get_buffer(t);
     char tag[TAG_MAX];
     size_t taglen = 0;
-    if (reqtag_cfg.output == OUTPUT_TEXT && t->ctx.len > 0) {
-        struct tag_vars v = {.id = t->ctx.id, .idlen = t->ctx.len, .pid = -1, .tid = -1, .elapsed_ms = -1};
-        if (tag_has_vars(&reqtag_cfg.format)) {
-            v.pid = out_pid();
-            v.tid = out_tid();
-            v.elapsed_ms = (int64_t)(ctx_elapsed_ns(&t->ctx) / 1000000u);
-            v.method = t->ctx.method;
-            v.mlen = t->ctx.mlen <= REQTAG_MAX_METHOD ? t->ctx.mlen : 0;
-            v.path = t->ctx.path;
-            v.plen = t->ctx.plen <= REQTAG_MAX_PATH ? t->ctx.plen : 0;
-        }
-        taglen = tag_render_vars(&reqtag_cfg.format, &v, tag, sizeof tag);
-    }
+    if (reqtag_cfg.output == OUTPUT_TEXT)
+        taglen = out_tag(&t->ctx, tag, sizeof tag);
     int rc = lines_write(&t->lines, fd, tag, taglen, p, n, emitter(), NULL);
     t->writing = 0;
     return rc;
@@ -249,9 +277,8 @@ void out_notice(const char *line, size_t n)
     char buf[RECORD_MAX(512)];
     if (n > 512)
         n = 512;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct record_ctx rc = {.sec = ts.tv_sec, .usec = ts.tv_nsec / 1000, .pid = out_pid(), .tid = out_tid()};
+    struct record_ctx rc;
+    out_record_ctx(NULL, &rc);
     size_t len = reqtag_cfg.output == OUTPUT_JSON ? record_json(buf, &rc, line, n) : record_logfmt(buf, &rc, line, n);
     out_raw(2, buf, len);
 }

@@ -16,6 +16,7 @@
  *   hand the kernel a buffer it checks (EFAULT); the shim reads that buffer itself, so a hook asks
  *   first and leaves a bad buffer to the real call. Pages the thread checked for its previous
  *   write are trusted until anything is unmapped; else one mincore call per 1 MiB. errno kept.
+ * - out_tag() and out_record_ctx() are the one place a context becomes a tag or a record's keys.
  * - out_init() prepares the per-thread buffers' clean-up; called once, at load.
  */
 #ifndef REQTAG_OUT_H
@@ -26,7 +27,15 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+struct reqctx;
+struct record_ctx;
+
 void out_init(void);
+/* The tag for context c in text output (c->len 0: none); the variables that cost a system call
+ * are only looked up when the format uses them. At most cap bytes, returns the length. */
+size_t out_tag(const struct reqctx *c, char *out, size_t cap);
+/* A record's time, pid, tid and, for context c (NULL or len 0: no request), its ID and fields. */
+void out_record_ctx(const struct reqctx *c, struct record_ctx *rc);
 int out_line(int fd, const char *p, size_t n);
 void out_flush_mine(void);
 bool out_readable(const void *p, size_t n);

@@ -162,6 +162,13 @@ size_t record_json(char *out, const struct record_ctx *rc, const char *line, siz
     at = put_dec(out, at, rc->pid);
     at = put(out, at, ",\"tid\":", 7);
     at = put_dec(out, at, rc->tid);
+    for (unsigned k = 0; k < rc->nfields && k < REQTAG_MAX_FIELDS; k++) {
+        at = put(out, at, ",\"", 2);
+        at = put_escaped(out, at, rc->fname[k], rc->fname_len[k], 1);
+        at = put(out, at, "\":\"", 3);
+        at = put_escaped(out, at, rc->fval[k], rc->flen[k], 1);
+        at = put(out, at, "\"", 1);
+    }
     at = put(out, at, ",\"msg\":\"", 8);
     at = put_escaped(out, at, line, n, 1);
     return put(out, at, "\"}\n", 3);
@@ -180,6 +187,21 @@ size_t record_logfmt(char *out, const struct record_ctx *rc, const char *line, s
     at = put_dec(out, at, rc->pid);
     at = put(out, at, " tid=", 5);
     at = put_dec(out, at, rc->tid);
+    for (unsigned k = 0; k < rc->nfields && k < REQTAG_MAX_FIELDS; k++) {
+        at = put(out, at, " ", 1);
+        at = put_escaped(out, at, rc->fname[k], rc->fname_len[k], 0);
+        at = put(out, at, "=", 1);
+        bool quote = rc->flen[k] == 0;
+        for (size_t i = 0; i < rc->flen[k]; i++) {
+            unsigned char c = (unsigned char)rc->fval[k][i];
+            quote |= c <= ' ' || c == '"' || c == '=' || c == '\\' || c >= 0x7f;
+        }
+        if (quote)
+            at = put(out, at, "\"", 1);
+        at = put_escaped(out, at, rc->fval[k], rc->flen[k], 0);
+        if (quote)
+            at = put(out, at, "\"", 1);
+    }
     at = put(out, at, " msg=\"", 6);
     at = put_escaped(out, at, line, n, 0);
     return put(out, at, "\"\n", 2);

@@ -10,6 +10,8 @@
  *   every record is valid JSON and no byte of the line is lost.
  *   logfmt: time=... req_id=ID pid=1 tid=2 msg="..." with the same escaping rules inside quotes
  *   (bytes that are not valid UTF-8 as \xNN).
+ *   Fields (REQTAG_FIELDS) present for the request come after tid, as string keys; a logfmt value
+ *   is quoted when it holds a space, '"', '=' or '\\' (or is empty).
  * - record_time() spells a CLOCK_REALTIME timestamp as RFC 3339 UTC with microseconds (27 bytes).
  */
 #ifndef REQTAG_RECORD_H
@@ -18,17 +20,22 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../common/settings.h"
+
 struct record_ctx {
     int64_t sec;          /* CLOCK_REALTIME */
     long usec;
     const char *id;       /* NULL or idlen 0: no request */
     size_t idlen;
     long pid, tid;
+    unsigned nfields;     /* fields present, in order: "name":"value" after tid */
+    const char *fname[REQTAG_MAX_FIELDS], *fval[REQTAG_MAX_FIELDS];
+    size_t fname_len[REQTAG_MAX_FIELDS], flen[REQTAG_MAX_FIELDS];
 };
 
 enum { RECORD_TIME_LEN = 27 };
 
-#define RECORD_MAX(n) ((n) * 6 + 656) /* a constant expression, for static buffers */
+#define RECORD_MAX(n) ((n) * 6 + 656 + REQTAG_MAX_FIELDS * (REQTAG_MAX_FIELD_NAME + 8 + REQTAG_MAX_FIELD * 6)) /* a constant expression, for static buffers */
 
 static inline size_t record_max(size_t n)
 {

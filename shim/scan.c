@@ -20,7 +20,7 @@ enum phase {
 };
 
 enum { H_CL = 0xf0, H_TE = 0xf1, H_NONE = 0xff };
-enum { CAND_CL = 1u << REQTAG_MAX_HEADERS, CAND_TE = 1u << (REQTAG_MAX_HEADERS + 1) };
+enum { CAND_CL = 1u << REQTAG_MAX_HEADERS, CAND_TE = 1u << (REQTAG_MAX_HEADERS + 1), CAND_F0 = REQTAG_MAX_HEADERS + 2 };
 enum { MAX_METHOD = 32 };
 
 static const char cl_name[] = "content-length";
@@ -54,6 +54,9 @@ static void new_request(struct scan *s)
     s->cl_state = 0;
     s->chunked = 0;
     s->body_left = 0;
+    s->fseen = 0;
+    s->fheld = 0;
+    memset(s->flen, 0, sizeof s->flen);
 }
 
 void scan_init(struct scan *s)
@@ -72,7 +75,7 @@ static void start_name(struct scan *s, const struct reqtag_config *cfg, const st
     s->wcand = watch_begin(w);
     s->phase = P_NAME;
     s->pos = 0;
-    s->cand = CAND_CL | CAND_TE | ((1u << cfg->nheaders) - 1);
+    s->cand = CAND_CL | CAND_TE | ((1u << cfg->nheaders) - 1) | (((1u << cfg->nfields) - 1) << CAND_F0);
 }
 
 /* Narrow the candidate names by the byte at position pos of the name. */
@@ -88,9 +91,39 @@ static void match_name(struct scan *s, const struct reqtag_config *cfg, unsigned
         keep |= CAND_CL;
     if ((s->cand & CAND_TE) && s->pos < sizeof te_name - 1 && (unsigned char)te_name[s->pos] == c)
         keep |= CAND_TE;
+    for (unsigned k = 0; k < cfg->nfields && k < REQTAG_MAX_FIELDS; k++)
+        if ((s->cand & (1u << (CAND_F0 + k))) && s->pos < cfg->field_hdr_len[k] &&
+            (unsigned char)cfg->field_hdr[k][s->pos] == c)
+            keep |= 1u << (CAND_F0 + k);
     s->cand = keep;
     if (s->pos < 0xffff)
         s->pos++;
+}
+
+/* At the colon: which REQTAG_FIELDS entry this line is, plus one; 0: none. */
+static uint8_t field_done(const struct scan *s, const struct reqtag_config *cfg)
+{
+    for (unsigned k = 0; k < cfg->nfields && k < REQTAG_MAX_FIELDS; k++)
+        if ((s->cand & (1u << (CAND_F0 + k))) && s->pos == cfg->field_hdr_len[k])
+            return (uint8_t)(k + 1);
+    return 0;
+}
+
+/* A field's value: the first one of its header, printable ASCII, short enough. */
+static void field_value(struct scan *s, size_t n)
+{
+    unsigned k = (unsigned)s->fhdr - 1;
+    if (k >= REQTAG_MAX_FIELDS || (s->fseen & (1u << k)))
+        return;
+    s->fseen |= (uint8_t)(1u << k);
+    if (s->bad || n == 0 || n > REQTAG_MAX_FIELD || n > sizeof s->cur)
+        return;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)s->cur[i] < 0x20 || (unsigned char)s->cur[i] > 0x7e)
+            return;
+    memcpy(s->fval[k], s->cur, n);
+    s->flen[k] = (uint8_t)n;
+    s->fheld = s->fhdr;
 }
 
 /* At the colon: which header is this line, if any we care about. */
@@ -119,6 +152,9 @@ static void value_done(struct scan *s, const struct reqtag_config *cfg)
     size_t n = s->cur_len < sizeof s->cur ? s->cur_len : sizeof s->cur;
     while (n > 0 && (s->cur[n - 1] == ' ' || s->cur[n - 1] == '\t' || s->cur[n - 1] == '\r'))
         n--;
+    if (s->fhdr != 0)
+        field_value(s, n); /* first: a traceparent ID below rewrites cur */
+    s->fhdr = 0;
     if (s->hdr == H_CL) {
         uint64_t v = 0;
         int ok = !s->bad && n > 0 && n <= 18;
@@ -178,6 +214,7 @@ static void commit_held(struct scan *s)
         s->best_flags = s->held_flags;
     }
     s->held = 0;
+    s->fheld = 0;
 }
 
 /* The empty line: report the head and set up its body's framing. */
@@ -196,6 +233,10 @@ static void head_done(struct scan *s, const struct reqtag_config *cfg, struct sc
         head->idlen = s->best_len;
         head->traceparent = s->best_rank < cfg->nheaders && cfg->header_traceparent[s->best_rank];
         head->trace_flags = s->best_flags;
+    }
+    for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++) {
+        head->flen[k] = s->flen[k] <= REQTAG_MAX_FIELD ? s->flen[k] : 0;
+        memcpy(head->field[k], s->fval[k], head->flen[k]);
     }
     int chunked = s->chunked, cl = s->cl_state;
     uint64_t len = s->body_left;
@@ -284,6 +325,9 @@ size_t scan_feed_watch(struct scan *s, const struct reqtag_config *cfg, const ch
             if (c == ' ' || c == '\t') {
                 /* obs-fold: the previous value goes on, so an ID held from it is not safe. */
                 s->held = 0;
+                if (s->fheld != 0 && s->fheld <= REQTAG_MAX_FIELDS)
+                    s->flen[s->fheld - 1] = 0;
+                s->fheld = 0;
                 s->phase = P_SKIP;
                 break;
             }
@@ -301,6 +345,7 @@ size_t scan_feed_watch(struct scan *s, const struct reqtag_config *cfg, const ch
                 return i + 1;
             }
             s->hdr = H_NONE;
+            s->fhdr = 0;
             if (is_tchar(c)) {
                 start_name(s, cfg, w);
                 continue;
@@ -311,9 +356,10 @@ size_t scan_feed_watch(struct scan *s, const struct reqtag_config *cfg, const ch
             if (c == ':') {
                 s->wseen |= watch_end(w, s->wcand, s->pos);
                 s->hdr = name_done(s, cfg);
+                s->fhdr = field_done(s, cfg);
                 s->cur_len = 0;
                 s->bad = 0;
-                s->phase = s->hdr == H_NONE ? P_SKIP : P_VALUE_WS;
+                s->phase = (s->hdr == H_NONE && s->fhdr == 0) ? P_SKIP : P_VALUE_WS;
             } else if (is_tchar(c)) {
                 match_name(s, cfg, c, w);
             } else {

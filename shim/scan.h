@@ -19,6 +19,9 @@
  * - SCAN_OPAQUE: the connection is not HTTP/1.x; everything was consumed.
  * Among configured headers, the one listed first in REQTAG_HEADER that carries a usable value
  * wins; an unsafe value counts as absent. A traceparent header yields its trace-id.
+ * REQTAG_FIELDS headers are captured too: the first occurrence of each, trimmed, 1 to
+ * REQTAG_MAX_FIELD bytes of printable ASCII (space, quotes and backslashes included), not folded;
+ * anything else leaves the field absent.
  */
 #ifndef REQTAG_SCAN_H
 #define REQTAG_SCAN_H
@@ -42,6 +45,8 @@ struct scan_head {
     uint8_t trace_flags;  /* ... and these were its flags */
     uint8_t idlen;
     char id[REQTAG_MAX_ID];
+    uint8_t flen[REQTAG_MAX_FIELDS];  /* REQTAG_FIELDS values (0: absent or unsafe) */
+    char field[REQTAG_MAX_FIELDS][REQTAG_MAX_FIELD];
 };
 
 struct scan {
@@ -66,6 +71,11 @@ struct scan {
     uint8_t blank_told;   /* SCAN_BLANK was reported for this head */
     uint8_t best_flags;   /* trace flags of the kept traceparent */
     uint8_t held_flags;   /* trace flags of the held one */
+    uint8_t fhdr;         /* REQTAG_FIELDS entry whose value is being read, plus one; 0: none */
+    uint8_t fseen;        /* fields whose header this head had (the first one counts) */
+    uint8_t fheld;        /* field kept from the last value line, plus one (folding voids it) */
+    uint8_t flen[REQTAG_MAX_FIELDS];
+    char fval[REQTAG_MAX_FIELDS][REQTAG_MAX_FIELD];
     uint64_t body_left;   /* the Content-Length value while the head is read */
     struct body body;     /* the body being skipped */
     char cur[REQTAG_MAX_ID + 1];

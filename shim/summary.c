@@ -65,16 +65,14 @@ void summary_write(const struct reqctx *req, uint16_t code, uint64_t bytes)
     char line[TAG_MAX + SUMMARY_MAX + 1];
     char rec[RECORD_MAX(SUMMARY_MAX)];
     if (reqtag_cfg.output == OUTPUT_TEXT) {
-        size_t at = req->len > 0 ? tag_render(&reqtag_cfg.format, req->id, req->len, line, TAG_MAX) : 0;
+        size_t at = out_tag(req, line, TAG_MAX);
         at += summary_line(line + at, req, code, bytes, dur);
         line[at++] = '\n';
         out_raw(2, line, at);
     } else {
         size_t n = summary_line(line, req, code, bytes, dur);
-        struct timespec rt;
-        clock_gettime(CLOCK_REALTIME, &rt);
-        struct record_ctx rc = {.sec = rt.tv_sec, .usec = rt.tv_nsec / 1000, .id = req->id,
-                                .idlen = req->len, .pid = out_pid(), .tid = out_tid()};
+        struct record_ctx rc;
+        out_record_ctx(req, &rc);
         size_t r = reqtag_cfg.output == OUTPUT_JSON ? record_json(rec, &rc, line, n) : record_logfmt(rec, &rc, line, n);
         out_raw(2, rec, r);
     }

@@ -34,6 +34,16 @@ static size_t put_clean(char *out, size_t at, size_t cap, const char *s, size_t 
     return at;
 }
 
+/* A field value: printable ASCII, spaces included (anything else cannot get here, but stays out). */
+static size_t put_text(char *out, size_t at, size_t cap, const char *s, size_t n)
+{
+    for (size_t i = 0; i < n && at < cap; i++) {
+        unsigned char c = (unsigned char)s[i];
+        out[at++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+    }
+    return at;
+}
+
 size_t tag_render_vars(const struct reqtag_tagfmt *f, const struct tag_vars *v, char *out, size_t cap)
 {
     size_t at = 0;
@@ -46,6 +56,10 @@ size_t tag_render_vars(const struct reqtag_tagfmt *f, const struct tag_vars *v, 
         case TAG_ELAPSED: at = put_num(out, at, cap, v->elapsed_ms); break;
         case TAG_METHOD: at = put_clean(out, at, cap, v->method, v->method ? v->mlen : 0); break;
         case TAG_PATH: at = put_clean(out, at, cap, v->path, v->path ? v->plen : 0); break;
+        case TAG_FIELD:
+            if (s->off < REQTAG_MAX_FIELDS && v->field[s->off] != NULL)
+                at = put_text(out, at, cap, v->field[s->off], v->flen[s->off]);
+            break;
         default:
             if ((size_t)s->off + s->len <= sizeof f->lit)
                 at = put(out, at, cap, f->lit + s->off, s->len);
@@ -63,7 +77,7 @@ size_t tag_render(const struct reqtag_tagfmt *f, const char *id, size_t idlen, c
 bool tag_has_vars(const struct reqtag_tagfmt *f)
 {
     for (unsigned i = 0; i < f->nseg && i < REQTAG_MAX_SEGMENTS; i++)
-        if (f->seg[i].kind != TAG_ID && f->seg[i].kind != TAG_LITERAL)
+        if (f->seg[i].kind != TAG_ID && f->seg[i].kind != TAG_LITERAL && f->seg[i].kind != TAG_FIELD)
             return true;
     return false;
 }

@@ -23,11 +23,13 @@ struct tag_vars {
     size_t mlen, plen;
     long pid, tid;
     int64_t elapsed_ms;
+    const char *field[REQTAG_MAX_FIELDS];  /* REQTAG_FIELDS values by index (printable ASCII) */
+    uint8_t flen[REQTAG_MAX_FIELDS];       /* 0: absent, printed as nothing */
 };
 
 size_t tag_render(const struct reqtag_tagfmt *f, const char *id, size_t idlen, char *out, size_t cap);
 size_t tag_render_vars(const struct reqtag_tagfmt *f, const struct tag_vars *v, char *out, size_t cap);
-/* True when the template uses a placeholder other than {id}. */
+/* True when the template uses a placeholder other than {id} and the fields. */
 bool tag_has_vars(const struct reqtag_tagfmt *f);
 
 #endif

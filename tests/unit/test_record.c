@@ -58,5 +58,24 @@ int main(void)
     CHECK(is(record_json(out, &no, cut, 3),
              "{\"time\":\"1970-01-01T00:00:00.000000Z\",\"pid\":12,\"tid\":34,\"msg\":\"x\\u00e2\\u0082\"}\n"),
           "json: a UTF-8 sequence cut short is escaped");
+
+    struct record_ctx fr = rc;
+    fr.nfields = 2;
+    fr.fname[0] = "tenant";
+    fr.fname_len[0] = 6;
+    fr.fval[0] = "a \"b\" \\c=d";
+    fr.flen[0] = 10;
+    fr.fname[1] = "user";
+    fr.fname_len[1] = 4;
+    fr.fval[1] = "bob";
+    fr.flen[1] = 3;
+    CHECK(is(record_json(out, &fr, plain, 5),
+             "{\"time\":\"1970-01-01T00:00:00.000000Z\",\"req_id\":\"abc-1\",\"pid\":12,\"tid\":34,"
+             "\"tenant\":\"a \\\"b\\\" \\\\c=d\",\"user\":\"bob\",\"msg\":\"hello\"}\n"),
+          "json: fields after tid, escaped");
+    CHECK(is(record_logfmt(out, &fr, plain, 5),
+             "time=1970-01-01T00:00:00.000000Z req_id=abc-1 pid=12 tid=34 tenant=\"a \\\"b\\\" \\\\c=d\" user=bob "
+             "msg=\"hello\"\n"),
+          "logfmt: fields after tid, quoted only when needed");
     return unit_done();
 }

@@ -510,6 +510,80 @@ static void test_opaque(void)
     CHECK(st == SCAN_HEAD && c == strlen(R1) && hd.idlen == 7, "scan_init restarts an opaque scanner");
 }
 
+static struct reqtag_config cfg_fields; /* X-Request-ID; tenant=X-Tenant, user=X-User */
+
+/* Feed req in every split (and byte by byte); the one head must carry exactly these fields. */
+static void expect_fields(const char *name, const char *req, const char *tenant, const char *user)
+{
+    size_t len = strlen(req);
+    for (size_t k = 0; k <= len; k++) {
+        struct scan s;
+        struct scan_head h, got;
+        enum scan_status st;
+        int heads = 0;
+        scan_init(&s);
+        size_t cuts[3] = {k, len, len};
+        for (size_t at = 0, piece = 0; at < len; piece++) {
+            size_t end = k == len ? at + 1 : cuts[piece < 2 ? piece : 1];
+            if (end > len)
+                end = len;
+            while (at < end) {
+                memset(&h, 0x5a, sizeof h);
+                at += scan_feed(&s, &cfg_fields, req + at, end - at, &st, &h);
+                if (st == SCAN_HEAD) {
+                    got = h;
+                    heads++;
+                }
+            }
+        }
+        const char *want[2] = {tenant, user};
+        bool ok = heads == 1;
+        for (int f = 0; ok && f < 2; f++) {
+            size_t wl = want[f] ? strlen(want[f]) : 0;
+            ok = got.flen[f] == wl && memcmp(got.field[f], want[f] ? want[f] : "", wl) == 0;
+        }
+        if (!ok) {
+            CHECK(false, "%s (%s)", name, k == len ? "byte by byte" : "split");
+            unit_diag("split at %zu: heads %d, tenant \"%.*s\", user \"%.*s\"", k, heads,
+                      heads ? got.flen[0] : 0, got.field[0], heads ? got.flen[1] : 0, got.field[1]);
+            return;
+        }
+    }
+    CHECK(true, "%s", name);
+}
+
+static void test_fields(void)
+{
+    expect_fields("fields: both captured, trimmed",
+                  "GET / HTTP/1.1\r\nX-Tenant:  acme \t\r\nx-user: bob\r\nX-Request-ID: a\r\n\r\n", "acme", "bob");
+    expect_fields("fields: absent headers are absent", "GET / HTTP/1.1\r\nHost: h\r\n\r\n", NULL, NULL);
+    expect_fields("fields: quotes, backslashes and spaces are kept",
+                  "GET / HTTP/1.1\r\nX-Tenant: a \"b\" \\c\r\n\r\n", "a \"b\" \\c", NULL);
+    expect_fields("fields: a control byte or ESC voids the field",
+                  "GET / HTTP/1.1\r\nX-Tenant: a\x1b[31m\r\nX-User: b\x01\r\n\r\n", NULL, NULL);
+    expect_fields("fields: bytes over 0x7e void the field",
+                  "GET / HTTP/1.1\r\nX-Tenant: caf\xc3\xa9\r\nX-User: \x7f\r\n\r\n", NULL, NULL);
+    expect_fields("fields: the first of two headers counts",
+                  "GET / HTTP/1.1\r\nX-Tenant: one\r\nX-Tenant: two\r\n\r\n", "one", NULL);
+    expect_fields("fields: an unusable first header is not replaced by a second",
+                  "GET / HTTP/1.1\r\nX-Tenant: \x01\r\nX-Tenant: two\r\n\r\n", NULL, NULL);
+    expect_fields("fields: a folded value voids the field",
+                  "GET / HTTP/1.1\r\nX-Tenant: a\r\n b\r\nX-User: u\r\n\r\n", NULL, "u");
+    expect_fields("fields: empty is absent", "GET / HTTP/1.1\r\nX-Tenant:   \r\n\r\n", NULL, NULL);
+    char req[512], v64[65], v65[66];
+    memset(v64, 'x', 64);
+    v64[64] = '\0';
+    memset(v65, 'y', 65);
+    v65[65] = '\0';
+    snprintf(req, sizeof req, "GET / HTTP/1.1\r\nX-Tenant: %s\r\nX-User: %s\r\n\r\n", v64, v65);
+    expect_fields("fields: 64 bytes kept, 65 refused", req, v64, NULL);
+    expect_fields("fields: a traceparent-like value is a plain field",
+                  "GET / HTTP/1.1\r\nX-User: " TP "\r\n\r\n", NULL, TP);
+    /* A body never yields fields; the next request has its own. */
+    expect_fields("fields: per request, a body skipped",
+                  "POST / HTTP/1.1\r\nContent-Length: 13\r\nX-Tenant: t1\r\n\r\nX-Tenant: bad", "t1", NULL);
+}
+
 int main(void)
 {
     const char *why = NULL;
@@ -526,5 +600,9 @@ int main(void)
     test_sequence();
     test_bodies();
     test_opaque();
+    settings_load(&cfg_fields, NULL, NULL);
+    rc = settings_parse_one(settings_find("REQTAG_FIELDS"), "tenant=X-Tenant, user=X-User", &cfg_fields, &why);
+    CHECK(rc == 0 && cfg_fields.nfields == 2, "config tenant=X-Tenant, user=X-User parsed");
+    test_fields();
     return unit_done();
 }

@@ -121,6 +121,18 @@ static void test_bad(void)
         {"REQTAG_FORMAT", "[{id}]\x01 ", "control byte"},
         {"REQTAG_FORMAT", "\x1b[31m{id}", "ESC byte"},
         {"REQTAG_FORMAT", longfmt, "128 bytes"},
+        {"REQTAG_FORMAT", "{tenant} {id}", "a field that is not configured"},
+        {"REQTAG_FIELDS", "tenant", "no =Header"},
+        {"REQTAG_FIELDS", "Tenant=X-T", "upper case in a field name"},
+        {"REQTAG_FIELDS", "1x=X-T", "a field name starting with a digit"},
+        {"REQTAG_FIELDS", "id=X-T", "reserved field name id"},
+        {"REQTAG_FIELDS", "msg=X-T", "reserved field name msg"},
+        {"REQTAG_FIELDS", "a=X-A,a=X-B", "a field name twice"},
+        {"REQTAG_FIELDS", "a=X-A,b=X-B,c=X-C,d=X-D,e=X-E", "5 fields"},
+        {"REQTAG_FIELDS", "a=X A", "space in the header name"},
+        {"REQTAG_FIELDS", "a=", "empty header name"},
+        {"REQTAG_FIELDS", "a=X-A,", "empty entry"},
+        {"REQTAG_FIELDS", "abcdefghijabcdefghijabcdefghijab=X", "32-byte field name"},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct reqtag_config c;
@@ -205,6 +217,27 @@ static void test_good(void)
     load(&c);
     n = render(&c, tag);
     CHECK(nwarn == 0 && n == 8 && memcmp(tag, "id=id-1 ", 8) == 0, "custom format parsed");
+
+    memset(env_name, 0, sizeof env_name);
+    set_env(0, "REQTAG_FIELDS", " tenant=X-Tenant-ID , user_2=x-USER");
+    set_env(1, "REQTAG_FORMAT", "[{id} {tenant}/{user_2}] ");
+    load(&c);
+    CHECK(nwarn == 0 && c.nfields == 2 && strcmp(c.field_name[0], "tenant") == 0 && c.field_name_len[0] == 6 &&
+              strcmp(c.field_hdr[0], "x-tenant-id") == 0 && c.field_hdr_len[0] == 11 &&
+              strcmp(c.field_name[1], "user_2") == 0 && strcmp(c.field_hdr[1], "x-user") == 0,
+          "REQTAG_FIELDS parsed: names kept, header names lowercased");
+    struct tag_vars v = {.id = "id-1", .idlen = 4, .pid = -1, .tid = -1, .elapsed_ms = -1,
+                         .field = {"acme", NULL}, .flen = {4, 0}};
+    n = tag_render_vars(&c.format, &v, tag, sizeof tag);
+    CHECK(n == 13 && memcmp(tag, "[id-1 acme/] ", 13) == 0 && !tag_has_vars(&c.format),
+          "{NAME} renders the field, an absent one as nothing");
+    set_env(0, "REQTAG_FIELDS", "a=X-A,b=X-B,c=X-C,d=X-D");
+    set_env(1, NULL, NULL);
+    load(&c);
+    CHECK(nwarn == 0 && c.nfields == 4, "4 fields accepted");
+    set_env(0, "REQTAG_FIELDS", "");
+    load(&c);
+    CHECK(nwarn == 0 && c.nfields == 0, "empty REQTAG_FIELDS: no fields");
 
     const char *why = NULL;
     c = defaults;
