@@ -25,7 +25,7 @@ FIX_CXX   = $(wildcard tests/fixtures/*.cpp)
 FIXTURES  = $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIX_C)) \
             $(patsubst tests/fixtures/%.cpp,$(BUILD)/fixtures/%,$(FIX_CXX))
 # The pure modules a unit test links against: test_<module>.c tests shim/<module>.c.
-PURE      = shim/record.c shim/crashfmt.c shim/maps.c shim/body.c shim/resp.c shim/scan.c shim/reqid.c shim/lines.c shim/tag.c common/settings.c
+PURE      = shim/pool.c shim/rec.c shim/record.c shim/crashfmt.c shim/maps.c shim/body.c shim/resp.c shim/scan.c shim/reqid.c shim/lines.c shim/tag.c common/settings.c
 
 .PHONY: all test unit fixtures deps install uninstall clean
 
@@ -39,7 +39,7 @@ $(BUILD)/reqtag: $(INJ_SRC) $(INJ_HDR) | $(BUILD)
 
 $(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(PURE) $(SHIM_HDR) | $(BUILD)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) $(SANFLAGS) -Ishim -Icommon -o $@ $< $(PURE)
+	$(CC) $(BASEFLAGS) $(SANFLAGS) -Ishim -Icommon -o $@ $< $(PURE) -lpthread
 
 $(BUILD)/fixtures/%: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) | $(BUILD)
 	@mkdir -p $(dir $@)

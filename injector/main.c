@@ -112,6 +112,11 @@ static void give(const struct reqtag_setting *s, const char *value)
         given[k] = value;
         return;
     }
+    if (strchr(value, ',') != NULL) {
+        fprintf(stderr, "reqtag: --%s: one entry per --%s (give the option again for another)\n", s->opt_long,
+                s->opt_long);
+        exit(EXIT_USAGE);
+    }
     size_t have = given[k] != NULL ? strlen(joined[k]) : 0, n = strlen(value);
     if (have + n + 2 > JOIN_MAX)
         usage_error("too many '--%s' options", s->opt_long);

@@ -4,21 +4,49 @@
 #include <string.h>
 
 #include "config.h"
+#include "pool.h"
 #include "reqid.h"
 #include "summary.h"
 
-static void set_cur(struct conn *c, const struct reqctx *r)
+/* Gens start from a process-wide counter, so a new connection on a reused descriptor never
+ * looks like the one a thread adopted before. */
+static uint32_t gen_base;
+
+static void set_cur(struct conn *c, struct rec *r)
 {
-    if (r->len == c->cur.len && r->start_ns == c->cur.start_ns && memcmp(r->id, c->cur.id, r->len) == 0)
+    if (c->cur == r)
         return;
     __atomic_add_fetch(&c->seq, 1, __ATOMIC_ACQ_REL);
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    c->cur = *r;
+    __atomic_store_n(&c->cur, r, __ATOMIC_RELAXED);
     __atomic_add_fetch(&c->gen, 1, __ATOMIC_RELAXED);
     __atomic_add_fetch(&c->seq, 1, __ATOMIC_RELEASE);
 }
 
-static const struct reqctx none = {.len = 0};
+static size_t rec_bytes(const struct rec *r)
+{
+    size_t n = sizeof *r + r->len + r->mlen + r->plen;
+    for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++)
+        n += r->flen[k];
+    return n;
+}
+
+/* Records nothing needs any more go back, oldest first: not current, answered, summarized
+ * (when summaries are on), or pushed out of the ring by newer requests. */
+static void release(struct conn *c)
+{
+    while (c->low < c->heads) {
+        struct rec **slot = &c->ring[c->low % CONN_RING];
+        bool needed = c->heads - c->low <= CONN_RING &&
+                      (*slot == c->cur || c->low >= c->answered || (reqtag_cfg.summary && c->low >= c->summarized));
+        if (needed)
+            break;
+        if (*slot != NULL && *slot != c->cur)
+            pool_put(*slot, rec_bytes(*slot));
+        *slot = NULL;
+        c->low++;
+    }
+}
 
 /* Who is current after the counts changed (see conn.h). After a head: the newest, if nothing else
  * is in flight. After a response: the newest, once its own response has started; before that the
@@ -27,35 +55,48 @@ static void settle(struct conn *c, bool after_response)
 {
     bool newest = c->heads > 0 &&
                   (c->resp_lost || (after_response ? c->answered == c->heads : c->answered + 1 == c->heads));
-    set_cur(c, newest ? &c->ring[(c->heads - 1) % CONN_RING] : &none);
+    set_cur(c, newest ? c->ring[(c->heads - 1) % CONN_RING] : NULL);
 }
 
-const struct reqctx *conn_request(const struct conn *c, uint32_t k)
+bool conn_request(const struct conn *c, uint32_t k, struct reqctx *out)
 {
-    if (k >= c->heads || c->heads - k > CONN_RING)
+    if (k >= c->heads || k < c->low || c->heads - k > CONN_RING || c->ring[k % CONN_RING] == NULL)
+        return false;
+    rec_unpack(c->ring[k % CONN_RING], out);
+    return true;
+}
+
+struct conn *conn_new(void)
+{
+    struct conn *c = pool_get(sizeof *c);
+    if (c == NULL)
         return NULL;
-    return &c->ring[k % CONN_RING];
-}
-
-void conn_start(struct conn *c)
-{
-    c->heads = c->answered = 0;
-    c->head_bits = 0;
-    c->resp_lost = 0;
-    c->burst = 0;
-    c->mixed = 0;
-    c->began_in_body = 0;
-    c->inj_done = 0;
-    c->pendlen = 0;
-    c->summarized = 0;
-    c->out_bytes = 0;
-    c->resp_open = 0;
-    c->last_code = 0;
-    for (int i = 0; i < CONN_RING; i++)
-        c->ring[i].len = 0;
-    set_cur(c, &none);
+    memset(c, 0, sizeof *c);
+    c->gen = __atomic_add_fetch(&gen_base, 1u << 16, __ATOMIC_RELAXED);
+    c->refs = 1;
     scan_init(&c->scan);
     resp_init(&c->resp);
+    return c;
+}
+
+void conn_ref(struct conn *c)
+{
+    __atomic_add_fetch(&c->refs, 1, __ATOMIC_ACQ_REL);
+}
+
+void conn_unref(struct conn *c)
+{
+    if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
+        return;
+    set_cur(c, NULL); /* a thread about to adopt from it sees the change and drops the copy */
+    for (uint32_t k = c->low; k < c->heads && c->heads - k <= CONN_RING; k++)
+        if (c->ring[k % CONN_RING] != NULL)
+            pool_put(c->ring[k % CONN_RING], rec_bytes(c->ring[k % CONN_RING]));
+    if (c->parked != NULL)
+        pool_put(c->parked, sizeof *c->parked);
+    if (c->pend != NULL)
+        pool_put(c->pend, CONN_LINE_MAX);
+    pool_put(c, sizeof *c);
 }
 
 static void head_read(struct conn *c, const struct scan_head *h)
@@ -81,24 +122,65 @@ static void head_read(struct conn *c, const struct scan_head *h)
         r.flen[k] = h->flen[k];
         memcpy(r.field[k], h->field[k], h->flen[k]);
     }
-    c->ring[c->heads % CONN_RING] = r;
+    /* At most CONN_RING records are kept: the oldest gives its slot up (unless current). */
+    struct rec **slot = &c->ring[c->heads % CONN_RING];
+    if (c->heads - c->low >= CONN_RING) {
+        if (*slot != NULL && *slot != c->cur)
+            pool_put(*slot, rec_bytes(*slot));
+        *slot = NULL;
+        c->low = c->heads - CONN_RING + 1;
+    }
+    struct rec *rec = pool_get(rec_size(&r));
+    if (rec != NULL)
+        rec_pack(rec, &r);
+    *slot = rec; /* NULL: no memory: the request goes untagged */
     c->heads++;
     settle(c, false);
 }
 
-void conn_read(struct conn *c, const char *p, size_t n)
+/* Feed bytes to the request scanner; its buffer lives on the stack unless a head is cut. */
+static void scan_bytes(struct conn *c, const char *p, size_t n, bool inbound)
 {
+    struct scan_buf local;
+    struct scan_buf *b = c->parked != NULL ? c->parked : &local;
     while (n > 0) {
         enum scan_status st;
         struct scan_head head;
-        size_t used = scan_feed(&c->scan, &reqtag_cfg, p, n, &st, &head);
-        if (st == SCAN_HEAD)
-            head_read(c, &head);
+        size_t used = scan_feed(&c->scan, b, &reqtag_cfg, p, n, &st, &head);
+        if (st == SCAN_HEAD) {
+            if (inbound)
+                head_read(c, &head);
+            else
+                c->inj_done = 0;
+        }
         if (st != SCAN_HEAD || used > n)
             break;
         p += used;
         n -= used;
     }
+    if (scan_mid_head(&c->scan)) {
+        if (b == &local) {
+            c->parked = pool_get(sizeof local);
+            if (c->parked != NULL)
+                memcpy(c->parked, &local, sizeof local);
+            else
+                scan_abandon(&c->scan); /* cannot keep the head's bytes: stop following */
+        }
+    } else if (c->parked != NULL) {
+        pool_put(c->parked, sizeof *c->parked);
+        c->parked = NULL;
+    }
+}
+
+void conn_read(struct conn *c, const char *p, size_t n)
+{
+    scan_bytes(c, p, n, true);
+    release(c);
+}
+
+void conn_sent(struct conn *c, const char *p, size_t n)
+{
+    scan_bytes(c, p, n, false);
 }
 
 void conn_read_lost(struct conn *c)
@@ -116,9 +198,9 @@ static void responses_lost(struct conn *c)
 /* The response to request number k is complete (or will never be): one summary line. */
 static void finished(struct conn *c, uint16_t code)
 {
-    const struct reqctx *req = conn_request(c, c->summarized);
-    if (reqtag_cfg.summary && req != NULL && c->summarized < c->heads)
-        summary_write(req, code, c->out_bytes);
+    struct reqctx req;
+    if (reqtag_cfg.summary && c->summarized < c->heads && conn_request(c, c->summarized, &req))
+        summary_write(&req, code, c->out_bytes);
     if (c->summarized < c->heads)
         c->summarized++;
     c->out_bytes = 0;
@@ -170,6 +252,7 @@ void conn_wrote(struct conn *c, const char *p, size_t n)
         p += used;
         n -= used;
     }
+    release(c);
 }
 
 void conn_closed(struct conn *c)
@@ -190,9 +273,10 @@ void conn_write_begin(struct conn *c)
 void conn_write_done(struct conn *c)
 {
     if (c->mixed && !c->resp_lost)
-        set_cur(c, &none);
+        set_cur(c, NULL);
     c->burst = 0;
     c->mixed = 0;
+    release(c);
 }
 
 void conn_wrote_unseen(struct conn *c, uint64_t n)
@@ -202,6 +286,7 @@ void conn_wrote_unseen(struct conn *c, uint64_t n)
         responses_lost(c);
     else if (!c->resp_lost && c->resp_open && resp_idle(&c->resp))
         finished(c, c->last_code);
+    release(c);
 }
 
 void conn_adopt(int fd, struct conn *c)
@@ -215,34 +300,19 @@ void conn_adopt(int fd, struct conn *c)
         if (s1 & 1)
             continue;
         gen = __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE);
-        struct reqctx copy;
-        uint8_t len = c->cur.len;
-        if (len > REQTAG_MAX_ID)
-            len = 0;
-        memcpy(copy.id, c->cur.id, len);
-        copy.len = len;
-        copy.mlen = c->cur.mlen <= REQTAG_MAX_METHOD ? c->cur.mlen : 0;
-        copy.plen = c->cur.plen <= REQTAG_MAX_PATH ? c->cur.plen : 0;
-        memcpy(copy.method, c->cur.method, copy.mlen);
-        memcpy(copy.path, c->cur.path, copy.plen);
-        copy.kind = c->cur.kind;
-        copy.trace_flags = c->cur.trace_flags;
-        copy.start_ns = c->cur.start_ns;
-        for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++) {
-            copy.flen[k] = c->cur.flen[k] <= REQTAG_MAX_FIELD ? c->cur.flen[k] : 0;
-            memcpy(copy.field[k], c->cur.field[k], copy.flen[k]);
-        }
+        const struct rec *r = __atomic_load_n(&c->cur, __ATOMIC_ACQUIRE);
+        if (r != NULL)
+            rec_unpack(r, &t->ctx); /* a block being reused reads as junk: the check below drops it */
+        else
+            t->ctx.len = 0;
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         if (__atomic_load_n(&c->seq, __ATOMIC_RELAXED) != s1)
             continue;
-        t->ctx = copy;
         t->origin = ORIGIN_CONN;
         t->conn_fd = fd;
         t->conn_gen = gen;
         return;
     }
     /* Kept changing under us: better no tag than a torn one. */
-    t->ctx.len = 0;
-    t->origin = ORIGIN_NONE;
-    t->conn_fd = -1;
+    ctx_drop(t);
 }

@@ -16,7 +16,16 @@
  *   until the next head. conn_write_begin() and conn_write_done() bracket one write call.
  * - conn_adopt() makes the current request the calling thread's context (a seqlock read: no
  *   lock; a copy torn by a concurrent writer is retried, then dropped). Cheap when unchanged.
- * - Writers (the hooks above) are the threads using the connection; no allocation, no lock.
+ * - Writers (the hooks above) are the threads using the connection; no lock, no malloc.
+ *
+ * Memory follows what is live: a connection is one pool block (conn_new, NULL when none can be
+ * had: the connection then goes untracked), and each request it keeps is a packed record in
+ * another, given back as soon as nothing needs it (not current, answered, summarized). A head cut
+ * between reads parks the scanner's buffer in a third block until the head is whole; an added
+ * header line the kernel took only in part keeps its rest in a fourth (send.c).
+ * conn_ref()/conn_unref() count the descriptors naming the connection (dup); the last unref gives
+ * every block back. A racing reader holding a stale pointer reads pool memory (never unmapped)
+ * and its sequence check fails.
  */
 #ifndef REQTAG_CONN_H
 #define REQTAG_CONN_H
@@ -26,17 +35,21 @@
 #include <stdint.h>
 
 #include "context.h"
+#include "rec.h"
 #include "resp.h"
 #include "scan.h"
 
 enum { CONN_RING = 8, CONN_LINE_MAX = 272 };
 
 struct conn {
-    uint32_t seq;          /* odd while cur is being written */
-    uint32_t gen;          /* changes whenever cur changes */
+    uint32_t seq;          /* odd while cur is being changed */
+    uint32_t gen;          /* changes whenever cur changes; starts from a process-wide counter */
     uint32_t heads;        /* request heads completed */
     uint32_t answered;     /* final response heads written */
     uint64_t head_bits;    /* bit k % 64: request k was a HEAD request (its response has no body) */
+    uint32_t summarized;   /* requests whose summary line is out (REQTAG_SUMMARY) */
+    uint32_t low;          /* requests below this number have given their record back */
+    uint32_t refs;         /* descriptors naming this connection */
     uint8_t resp_lost;     /* responses can no longer be followed */
     uint8_t burst;         /* final response heads in the write call being accounted */
     uint8_t mixed;         /* that call ended one response and started another */
@@ -44,25 +57,29 @@ struct conn {
     uint8_t inj_done;      /* the head being written already has its added header line */
     uint8_t resp_open;     /* a final response head was written and its body is not complete */
     uint16_t last_code;    /* its status */
-    uint32_t summarized;   /* requests whose summary line is out (REQTAG_SUMMARY) */
+    uint16_t pendlen;      /* bytes of an added line the kernel has not taken yet ... */
+    char *pend;            /* ... kept here (CONN_LINE_MAX bytes, from the pool on first need) */
     uint64_t out_bytes;    /* bytes written since the last response completed */
-    uint16_t pendlen;      /* bytes of an added line the kernel has not taken yet */
-    char pend[CONN_LINE_MAX];  /* they go out before the program's next bytes */
-    struct reqctx cur;     /* the request being served, len 0: none */
-    struct reqctx ring[CONN_RING];  /* the IDs of the last requests, by number % CONN_RING */
+    struct rec *cur;       /* the request being served; NULL: none */
+    struct rec *ring[CONN_RING];  /* the records of requests low .. heads-1, by number % CONN_RING */
+    struct scan_buf *parked;      /* the scanner's buffer while a head is cut between reads */
     struct scan scan;
     struct resp resp;
 };
 
-void conn_start(struct conn *c);
-/* The ID of request number k, NULL when unknown (never read, or pushed out of the ring). */
-const struct reqctx *conn_request(const struct conn *c, uint32_t k);
+struct conn *conn_new(void);
+void conn_ref(struct conn *c);
+void conn_unref(struct conn *c);
+/* Request number k's context into *out; false when unknown (never read, or given back). */
+bool conn_request(const struct conn *c, uint32_t k, struct reqctx *out);
 void conn_read(struct conn *c, const char *p, size_t n);
 void conn_read_lost(struct conn *c);
 void conn_write_begin(struct conn *c);
 void conn_wrote(struct conn *c, const char *p, size_t n);
 void conn_write_done(struct conn *c);
 void conn_wrote_unseen(struct conn *c, uint64_t n);
+/* Outbound connections (propagation): requests the program wrote (a new head clears inj_done). */
+void conn_sent(struct conn *c, const char *p, size_t n);
 /* The connection is closing: requests still open get their summary (REQTAG_SUMMARY). */
 void conn_closed(struct conn *c);
 void conn_adopt(int fd, struct conn *c);

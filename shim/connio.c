@@ -13,7 +13,7 @@ static struct conn *conn_of(int fd)
     struct fdent *e = fdtab_get(fd);
     if (e == NULL || fdent_kind(e) != FD_CONN || !reqtag_on())
         return NULL;
-    return &e->conn;
+    return fdent_conn(e);
 }
 
 void connio_open(int listen_fd, int fd)
@@ -26,11 +26,11 @@ void connio_open(int listen_fd, int fd)
         fdent_set_kind(l, FD_LISTEN);
     fdtab_forget(fd);
     struct fdent *e = fdtab_make(fd);
-    if (e != NULL) {
-        conn_start(&e->conn);
-        fdent_set_kind(e, FD_CONN);
+    struct conn *c = e != NULL ? conn_new() : NULL;
+    if (c != NULL) {
+        fdtab_attach(e, c, FD_CONN);
         /* The accepting thread touched a connection with no request yet. */
-        conn_adopt(fd, &e->conn);
+        conn_adopt(fd, c);
     }
     errno = saved;
 }

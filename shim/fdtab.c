@@ -30,15 +30,30 @@ struct fdent *fdtab_make(int fd)
     return fdtab_get(fd);
 }
 
+static void reset(struct fdent *e)
+{
+    fdent_set_kind(e, FD_UNKNOWN);
+    e->serves = 0;
+    struct conn *c = __atomic_exchange_n(&e->conn, NULL, __ATOMIC_ACQ_REL);
+    if (c != NULL)
+        conn_unref(c);
+}
+
+void fdtab_attach(struct fdent *e, struct conn *c, uint8_t kind)
+{
+    struct conn *old = __atomic_exchange_n(&e->conn, c, __ATOMIC_ACQ_REL);
+    if (old != NULL)
+        conn_unref(old);
+    fdent_set_kind(e, kind);
+}
+
 void fdtab_forget(int fd)
 {
     if (fd == 1 || fd == 2)
         __atomic_add_fetch(&fdtab_epoch2, 1, __ATOMIC_ACQ_REL);
     struct fdent *e = fdtab_get(fd);
-    if (e != NULL) {
-        fdent_set_kind(e, FD_UNKNOWN);
-        e->serves = 0;
-    }
+    if (e != NULL)
+        reset(e);
 }
 
 void fdtab_forget_range(unsigned lo, unsigned hi)
@@ -51,10 +66,8 @@ void fdtab_forget_range(unsigned lo, unsigned hi)
             continue;
         for (unsigned i = 0; i < FDTAB_CHUNK; i++) {
             unsigned fd = c * FDTAB_CHUNK + i;
-            if (fd >= lo && fd <= hi) {
-                fdent_set_kind(&chunk[i], FD_UNKNOWN);
-                chunk[i].serves = 0;
-            }
+            if (fd >= lo && fd <= hi)
+                reset(&chunk[i]);
         }
     }
 }

@@ -7,7 +7,9 @@
  * - fdtab_get() returns the entry, or NULL when its chunk was never made or fd is out of range
  *   (0 .. FDTAB_MAX-1); fdtab_make() makes the chunk, or returns NULL when it cannot.
  * - fdtab_forget() is called whenever fd starts or stops naming a file (open, close, dup2 ...):
- *   the entry goes back to FD_UNKNOWN. Forgetting fd 1 or 2 also moves fdtab_epoch2, which tells
+ *   the entry goes back to FD_UNKNOWN and lets go of its connection (conn_unref).
+ * - fdtab_attach() gives fd a connection (the entry holds the reference it is handed) and the
+ *   kind; fdent_conn() reads it. Forgetting fd 1 or 2 also moves fdtab_epoch2, which tells
  *   the output check (outfd.c) that "the same file as fd 1/2" must be looked up again.
  * - Entries are written by the thread that owns the operation; fields read by other threads
  *   (kind) are accessed atomically. A torn read of a scanner state can only cost a missed ID,
@@ -35,7 +37,7 @@ struct fdent {
     uint8_t kind;        /* enum fd_kind; atomic access */
     uint8_t serves;      /* an epoll descriptor watching connections or listeners */
     uint32_t epoch;      /* fdtab_epoch2 when kind FD_STDERR / FD_OTHER was decided */
-    struct conn conn;    /* FD_CONN: the connection's requests and responses */
+    struct conn *conn;   /* FD_CONN, FD_OUT: the connection's requests and responses (atomic) */
 };
 
 extern uint32_t fdtab_epoch2;
@@ -44,6 +46,12 @@ struct fdent *fdtab_get(int fd);
 struct fdent *fdtab_make(int fd);
 void fdtab_forget(int fd);
 void fdtab_forget_range(unsigned lo, unsigned hi);
+void fdtab_attach(struct fdent *e, struct conn *c, uint8_t kind);
+
+static inline struct conn *fdent_conn(const struct fdent *e)
+{
+    return __atomic_load_n(&e->conn, __ATOMIC_ACQUIRE);
+}
 
 static inline uint8_t fdent_kind(const struct fdent *e)
 {

@@ -47,15 +47,18 @@ static void closing(int fd)
     if (me()->lines.fd == fd)
         out_flush_mine();
     struct fdent *e = fdtab_get(fd);
-    if (e != NULL && fdent_kind(e) == FD_CONN && reqtag_on() && reqtag_cfg.summary && !proc_is_vfork_child()) {
+    struct conn *c = e != NULL && fdent_kind(e) == FD_CONN ? fdent_conn(e) : NULL;
+    /* The last descriptor of a connection: its open requests get their summaries. */
+    if (c != NULL && reqtag_on() && reqtag_cfg.summary && __atomic_load_n(&c->refs, __ATOMIC_ACQUIRE) == 1 &&
+        !proc_is_vfork_child()) {
         int saved = errno;
-        conn_closed(&e->conn);
+        conn_closed(c);
         errno = saved;
     }
     forget(fd);
 }
 
-/* dup of a connection: the copy names the same connection, so it continues from the same state. */
+/* dup of a connection: the copy names the same connection, so both share its state. */
 static void duplicated(int from, int to)
 {
     if (to < 0)
@@ -65,10 +68,11 @@ static void duplicated(int from, int to)
     if (src == NULL || fdent_kind(src) != FD_CONN || proc_is_vfork_child())
         return;
     struct fdent *dst = fdtab_make(to);
-    if (dst == NULL)
+    struct conn *c = fdent_conn(src);
+    if (dst == NULL || c == NULL)
         return;
-    dst->conn = src->conn;
-    fdent_set_kind(dst, FD_CONN);
+    conn_ref(c);
+    fdtab_attach(dst, c, FD_CONN);
 }
 
 HOOK int close(int fd)
@@ -573,8 +577,9 @@ HOOK int shutdown(int fd, int how)
     }
     int r = real(fd, how);
     struct fdent *e = fdtab_get(fd);
-    if (r == 0 && (how == SHUT_RD || how == SHUT_RDWR) && e != NULL && fdent_kind(e) == FD_CONN)
-        conn_read_lost(&e->conn);
+    struct conn *c = r == 0 && e != NULL && fdent_kind(e) == FD_CONN ? fdent_conn(e) : NULL;
+    if (c != NULL && (how == SHUT_RD || how == SHUT_RDWR))
+        conn_read_lost(c);
     return r;
 }
 

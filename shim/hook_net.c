@@ -217,7 +217,7 @@ HOOK ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
 static int before_sendfile(int out)
 {
     struct fdent *e = send_entry(out);
-    return e != NULL && e->conn.pendlen > 0 ? send_flush(out, e, 0) : 0;
+    return e != NULL && fdent_conn(e) != NULL && fdent_conn(e)->pendlen > 0 ? send_flush(out, e, 0) : 0;
 }
 
 HOOK ssize_t sendfile(int out, int in, off_t *off, size_t n)

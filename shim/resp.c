@@ -218,6 +218,8 @@ size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status
                 r->wcand = watch_step(w, r->wcand, r->pos, l);
                 if (r->pos < 0xffff)
                     r->pos++;
+                if (r->cand == 0 && r->wcand == 0)
+                    r->phase = R_SKIP; /* a name nobody asked for: jump to the line's end */
             }
             break;
         case R_VALUE:

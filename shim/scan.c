@@ -110,18 +110,18 @@ static uint8_t field_done(const struct scan *s, const struct reqtag_config *cfg)
 }
 
 /* A field's value: the first one of its header, printable ASCII, short enough. */
-static void field_value(struct scan *s, size_t n)
+static void field_value(struct scan *s, struct scan_buf *b, size_t n)
 {
     unsigned k = (unsigned)s->fhdr - 1;
     if (k >= REQTAG_MAX_FIELDS || (s->fseen & (1u << k)))
         return;
     s->fseen |= (uint8_t)(1u << k);
-    if (s->bad || n == 0 || n > REQTAG_MAX_FIELD || n > sizeof s->cur)
+    if (s->bad || n == 0 || n > REQTAG_MAX_FIELD || n > sizeof b->cur)
         return;
     for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s->cur[i] < 0x20 || (unsigned char)s->cur[i] > 0x7e)
+        if ((unsigned char)b->cur[i] < 0x20 || (unsigned char)b->cur[i] > 0x7e)
             return;
-    memcpy(s->fval[k], s->cur, n);
+    memcpy(b->fval[k], b->cur, n);
     s->flen[k] = (uint8_t)n;
     s->fheld = s->fhdr;
 }
@@ -139,30 +139,30 @@ static uint8_t name_done(const struct scan *s, const struct reqtag_config *cfg)
     return H_NONE;
 }
 
-static void keep_byte(struct scan *s, unsigned char c)
+static void keep_byte(struct scan *s, struct scan_buf *b, unsigned char c)
 {
-    if (s->cur_len < sizeof s->cur)
-        s->cur[s->cur_len++] = (char)c;
+    if (s->cur_len < sizeof b->cur)
+        b->cur[s->cur_len++] = (char)c;
     else if (c != ' ' && c != '\t' && c != '\r')
         s->bad = 1;
 }
 
-static void value_done(struct scan *s, const struct reqtag_config *cfg)
+static void value_done(struct scan *s, struct scan_buf *b, const struct reqtag_config *cfg)
 {
-    size_t n = s->cur_len < sizeof s->cur ? s->cur_len : sizeof s->cur;
-    while (n > 0 && (s->cur[n - 1] == ' ' || s->cur[n - 1] == '\t' || s->cur[n - 1] == '\r'))
+    size_t n = s->cur_len < sizeof b->cur ? s->cur_len : sizeof b->cur;
+    while (n > 0 && (b->cur[n - 1] == ' ' || b->cur[n - 1] == '\t' || b->cur[n - 1] == '\r'))
         n--;
     if (s->fhdr != 0)
-        field_value(s, n); /* first: a traceparent ID below rewrites cur */
+        field_value(s, b, n); /* first: a traceparent ID below rewrites cur */
     s->fhdr = 0;
     if (s->hdr == H_CL) {
         uint64_t v = 0;
         int ok = !s->bad && n > 0 && n <= 18;
         for (size_t i = 0; ok && i < n; i++) {
-            if (s->cur[i] < '0' || s->cur[i] > '9')
+            if (b->cur[i] < '0' || b->cur[i] > '9')
                 ok = 0;
             else
-                v = v * 10 + (uint64_t)(s->cur[i] - '0');
+                v = v * 10 + (uint64_t)(b->cur[i] - '0');
         }
         if (!ok || (s->cl_state == 1 && v != s->body_left))
             s->cl_state = 2;
@@ -178,9 +178,9 @@ static void value_done(struct scan *s, const struct reqtag_config *cfg)
             size_t st = end - 7;
             int ok = 1;
             for (size_t i = 0; i < 7; i++)
-                if (lower((unsigned char)s->cur[st + i]) != (unsigned char)"chunked"[i])
+                if (lower((unsigned char)b->cur[st + i]) != (unsigned char)"chunked"[i])
                     ok = 0;
-            if (ok && (st == 0 || s->cur[st - 1] == ' ' || s->cur[st - 1] == ',' || s->cur[st - 1] == '\t'))
+            if (ok && (st == 0 || b->cur[st - 1] == ' ' || b->cur[st - 1] == ',' || b->cur[st - 1] == '\t'))
                 s->chunked = 1;
         }
         if (s->bad)
@@ -189,13 +189,13 @@ static void value_done(struct scan *s, const struct reqtag_config *cfg)
         /* Usable now; it becomes the best only if the next line does not fold onto it. */
         if (cfg->header_traceparent[s->hdr]) {
             char tid[32];
-            if (reqid_traceparent(s->cur, n, tid)) {
-                s->held_flags = (uint8_t)((hexv(s->cur[53]) << 4) | hexv(s->cur[54]));
-                memcpy(s->cur, tid, 32);
+            if (reqid_traceparent(b->cur, n, tid)) {
+                s->held_flags = (uint8_t)((hexv(b->cur[53]) << 4) | hexv(b->cur[54]));
+                memcpy(b->cur, tid, 32);
                 s->cur_len = 32;
                 s->held = 1;
             }
-        } else if (reqid_safe(s->cur, n)) {
+        } else if (reqid_safe(b->cur, n)) {
             s->cur_len = (uint16_t)n;
             s->held = 1;
         }
@@ -205,10 +205,10 @@ static void value_done(struct scan *s, const struct reqtag_config *cfg)
 }
 
 /* The line after a kept value started without folding: the value stands. */
-static void commit_held(struct scan *s)
+static void commit_held(struct scan *s, struct scan_buf *b)
 {
     if (s->held && s->held_rank < s->best_rank && s->cur_len <= REQTAG_MAX_ID) {
-        memcpy(s->best, s->cur, s->cur_len);
+        memcpy(b->best, b->cur, s->cur_len);
         s->best_len = (uint8_t)s->cur_len;
         s->best_rank = s->held_rank;
         s->best_flags = s->held_flags;
@@ -218,25 +218,25 @@ static void commit_held(struct scan *s)
 }
 
 /* The empty line: report the head and set up its body's framing. */
-static void head_done(struct scan *s, const struct reqtag_config *cfg, struct scan_head *head)
+static void head_done(struct scan *s, struct scan_buf *b, const struct reqtag_config *cfg, struct scan_head *head)
 {
     head->idlen = 0;
     head->is_head = s->method_head == 5;
     head->mlen = s->mlen < REQTAG_MAX_METHOD ? s->mlen : REQTAG_MAX_METHOD;
     head->plen = s->plen < REQTAG_MAX_PATH ? s->plen : REQTAG_MAX_PATH;
-    memcpy(head->method, s->method, head->mlen);
-    memcpy(head->path, s->path, head->plen);
+    memcpy(head->method, b->method, head->mlen);
+    memcpy(head->path, b->path, head->plen);
     head->traceparent = 0;
     head->trace_flags = 0;
     if (s->best_rank != 0xff && s->best_len <= REQTAG_MAX_ID) {
-        memcpy(head->id, s->best, s->best_len);
+        memcpy(head->id, b->best, s->best_len);
         head->idlen = s->best_len;
         head->traceparent = s->best_rank < cfg->nheaders && cfg->header_traceparent[s->best_rank];
         head->trace_flags = s->best_flags;
     }
     for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++) {
         head->flen[k] = s->flen[k] <= REQTAG_MAX_FIELD ? s->flen[k] : 0;
-        memcpy(head->field[k], s->fval[k], head->flen[k]);
+        memcpy(head->field[k], b->fval[k], head->flen[k]);
     }
     int chunked = s->chunked, cl = s->cl_state;
     uint64_t len = s->body_left;
@@ -249,13 +249,18 @@ static void head_done(struct scan *s, const struct reqtag_config *cfg, struct sc
     }
 }
 
-size_t scan_feed(struct scan *s, const struct reqtag_config *cfg, const char *buf, size_t len,
-                 enum scan_status *status, struct scan_head *head)
+bool scan_mid_head(const struct scan *s)
 {
-    return scan_feed_watch(s, cfg, buf, len, status, head, NULL);
+    return s->phase != P_START && s->phase != P_BODY && s->phase != P_OPAQUE;
 }
 
-size_t scan_feed_watch(struct scan *s, const struct reqtag_config *cfg, const char *buf, size_t len,
+size_t scan_feed(struct scan *s, struct scan_buf *b, const struct reqtag_config *cfg, const char *buf, size_t len,
+                 enum scan_status *status, struct scan_head *head)
+{
+    return scan_feed_watch(s, b, cfg, buf, len, status, head, NULL);
+}
+
+size_t scan_feed_watch(struct scan *s, struct scan_buf *b, const struct reqtag_config *cfg, const char *buf, size_t len,
                        enum scan_status *status, struct scan_head *head, const struct watch *w)
 {
     size_t i = 0;
@@ -277,7 +282,7 @@ size_t scan_feed_watch(struct scan *s, const struct reqtag_config *cfg, const ch
             s->phase = P_METHOD;
             s->pos = 1;
             s->method_head = c == 'H';
-            s->method[0] = (char)c;
+            b->method[0] = (char)c;
             s->mlen = 1;
             s->plen = 0;
             break;
@@ -291,7 +296,7 @@ size_t scan_feed_watch(struct scan *s, const struct reqtag_config *cfg, const ch
                 else
                     s->method_head = 0;
                 if (s->mlen < REQTAG_MAX_METHOD)
-                    s->method[s->mlen++] = (char)c;
+                    b->method[s->mlen++] = (char)c;
                 s->pos++;
             }
             else {
@@ -307,7 +312,7 @@ size_t scan_feed_watch(struct scan *s, const struct reqtag_config *cfg, const ch
                 s->phase = P_OPAQUE;
                 continue;
             } else if (s->plen < REQTAG_MAX_PATH) {
-                s->path[s->plen++] = (char)c;
+                b->path[s->plen++] = (char)c;
             }
             break;
         case P_VERSION:
@@ -331,7 +336,7 @@ size_t scan_feed_watch(struct scan *s, const struct reqtag_config *cfg, const ch
                 s->phase = P_SKIP;
                 break;
             }
-            commit_held(s);
+            commit_held(s, b);
             if ((c == '\r' || c == '\n') && w != NULL && !s->blank_told) {
                 s->blank_told = 1;
                 *status = SCAN_BLANK;
@@ -340,7 +345,7 @@ size_t scan_feed_watch(struct scan *s, const struct reqtag_config *cfg, const ch
             if (c == '\r')
                 break;
             if (c == '\n') {
-                head_done(s, cfg, head);
+                head_done(s, b, cfg, head);
                 *status = SCAN_HEAD;
                 return i + 1;
             }
@@ -362,6 +367,8 @@ size_t scan_feed_watch(struct scan *s, const struct reqtag_config *cfg, const ch
                 s->phase = (s->hdr == H_NONE && s->fhdr == 0) ? P_SKIP : P_VALUE_WS;
             } else if (is_tchar(c)) {
                 match_name(s, cfg, c, w);
+                if (s->cand == 0 && s->wcand == 0)
+                    s->phase = P_SKIP; /* a name nobody asked for: jump to the line's end */
             } else {
                 s->phase = (c == '\n') ? P_LINE : P_SKIP;
             }
@@ -373,10 +380,10 @@ size_t scan_feed_watch(struct scan *s, const struct reqtag_config *cfg, const ch
             continue;
         case P_VALUE:
             if (c == '\n') {
-                value_done(s, cfg);
+                value_done(s, b, cfg);
                 s->phase = P_LINE;
             } else {
-                keep_byte(s, c);
+                keep_byte(s, b, c);
             }
             break;
         case P_SKIP: {

@@ -11,6 +11,10 @@
  * Anything else (TLS, HTTP/2, HTTP/0.9, a bad Content-Length, a line that is not a request line)
  * makes the connection opaque: scanning stops for good and the bytes are never looked at again.
  *
+ * The state is split in two: struct scan (small, kept per connection) and struct scan_buf (the
+ * bytes of values being read), which must be the same buffer from call to call only while
+ * scan_mid_head() is true.
+ *
  * scan_feed() consumes bytes and returns how many it consumed, with *status:
  * - SCAN_NEED_MORE: everything was consumed, no head completed ("need more bytes" is an answer,
  *   not an error).
@@ -64,8 +68,6 @@ struct scan {
     uint8_t held_rank;    /* the rank of that ID's header */
     uint8_t method_head;  /* the method read so far is a prefix of "HEAD" */
     uint8_t mlen, plen;   /* method and target kept so far */
-    char method[REQTAG_MAX_METHOD];
-    char path[REQTAG_MAX_PATH];
     uint8_t wcand;        /* watched names the current name can still be */
     uint8_t wseen;        /* watched names present in this head */
     uint8_t blank_told;   /* SCAN_BLANK was reported for this head */
@@ -75,26 +77,36 @@ struct scan {
     uint8_t fseen;        /* fields whose header this head had (the first one counts) */
     uint8_t fheld;        /* field kept from the last value line, plus one (folding voids it) */
     uint8_t flen[REQTAG_MAX_FIELDS];
-    char fval[REQTAG_MAX_FIELDS][REQTAG_MAX_FIELD];
     uint64_t body_left;   /* the Content-Length value while the head is read */
     struct body body;     /* the body being skipped */
+};
+
+/* The bytes a head in progress has kept: needed from one call to the next only while a head is
+ * cut between reads (scan_mid_head), so the caller may keep it on its stack otherwise. */
+struct scan_buf {
+    char method[REQTAG_MAX_METHOD];
+    char path[REQTAG_MAX_PATH];
     char cur[REQTAG_MAX_ID + 1];
     char best[REQTAG_MAX_ID];
+    char fval[REQTAG_MAX_FIELDS][REQTAG_MAX_FIELD];
 };
 
 /* Start (or restart) a connection: the next byte is the first of a request. */
 void scan_init(struct scan *s);
 
+/* True when the scanner stopped inside a head: the next call needs the same scan_buf. */
+bool scan_mid_head(const struct scan *s);
+
 /* Bytes of the stream were consumed unseen (MSG_TRUNC): stop scanning this connection for good. */
 void scan_abandon(struct scan *s);
 
-size_t scan_feed(struct scan *s, const struct reqtag_config *cfg, const char *buf, size_t len,
+size_t scan_feed(struct scan *s, struct scan_buf *b, const struct reqtag_config *cfg, const char *buf, size_t len,
                  enum scan_status *status, struct scan_head *head);
 
 /* scan_feed() that also watches for the names in w and, once per head, stops with SCAN_BLANK at
  * the offset where the head's blank line starts (not consumed; s->wseen says which watched
  * names the head has): where a header line can be added to a request the program sends. */
-size_t scan_feed_watch(struct scan *s, const struct reqtag_config *cfg, const char *buf, size_t len,
+size_t scan_feed_watch(struct scan *s, struct scan_buf *b, const struct reqtag_config *cfg, const char *buf, size_t len,
                        enum scan_status *status, struct scan_head *head, const struct watch *w);
 
 #endif

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "connio.h"
 #include "context.h"
+#include "pool.h"
 #include "real.h"
 #include "reqid.h"
 
@@ -97,10 +98,13 @@ static void watch_for(struct watch *w, bool trace)
 bool send_wanted(const struct fdent *e)
 {
     uint8_t kind = fdent_kind(e);
-    if (e->conn.pendlen > 0)
+    const struct conn *c = fdent_conn(e);
+    if (c == NULL)
+        return false;
+    if (c->pendlen > 0)
         return true;
     if (kind == FD_CONN)
-        return reqtag_cfg.echo && !e->conn.resp_lost;
+        return reqtag_cfg.echo && !c->resp_lost;
     if (kind == FD_OUT)
         return reqtag_cfg.propagate && me()->ctx.len > 0;
     return false;
@@ -110,6 +114,7 @@ bool send_wanted(const struct fdent *e)
  * program bytes this call may send (all, unless there were more heads than points). */
 static int plan_inbound(struct conn *c, const struct iovec *iov, int iovcnt, struct point *pts, size_t *limit)
 {
+    struct reqctx one, *req = &one;
     struct resp r = c->resp;
     struct watch w;
     watch_for(&w, false);
@@ -127,8 +132,7 @@ static int plan_inbound(struct conn *c, const struct iovec *iov, int iovcnt, str
             if (st == RESP_OPAQUE)
                 return n;
             if (st == RESP_BLANK) {
-                const struct reqctx *req = conn_request(c, answered);
-                if (!done && code >= 200 && !(r.wseen & 1) && req != NULL && req->len > 0) {
+                if (!done && code >= 200 && !(r.wseen & 1) && conn_request(c, answered, req) && req->len > 0) {
                     if (n == MAX_POINTS) {
                         *limit = base + at;
                         return n;
@@ -145,8 +149,7 @@ static int plan_inbound(struct conn *c, const struct iovec *iov, int iovcnt, str
                 if (code >= 100 && code < 200) {
                     resp_body(&r, true);
                 } else {
-                    const struct reqctx *req = conn_request(c, answered);
-                    bool head_req = req != NULL && answered < c->heads && ((c->head_bits >> (answered % 64)) & 1);
+                    bool head_req = answered < c->heads && ((c->head_bits >> (answered % 64)) & 1);
                     resp_body(&r, head_req || code == 204 || code == 304);
                     answered++;
                 }
@@ -162,6 +165,9 @@ static int plan_outbound(struct conn *c, const struct iovec *iov, int iovcnt, st
     const struct reqctx *ctx = &me()->ctx;
     bool trace = sends_traceparent(ctx);
     struct scan s = c->scan;
+    struct scan_buf b; /* a dry run: the connection's own buffer stays as it is */
+    if (c->parked != NULL)
+        b = *c->parked;
     struct watch w;
     watch_for(&w, trace);
     bool done = c->inj_done;
@@ -173,7 +179,7 @@ static int plan_outbound(struct conn *c, const struct iovec *iov, int iovcnt, st
         while (at < len) {
             enum scan_status st;
             struct scan_head head;
-            at += scan_feed_watch(&s, &reqtag_cfg, p + at, len - at, &st, &head, &w);
+            at += scan_feed_watch(&s, &b, &reqtag_cfg, p + at, len - at, &st, &head, &w);
             if (st == SCAN_OPAQUE)
                 return n;
             if (st == SCAN_BLANK) {
@@ -203,20 +209,11 @@ static void account(int fd, struct fdent *e, const struct iovec *iov, int iovcnt
         connio_wrote_iov(fd, iov, (size_t)iovcnt, (ssize_t)sent);
         return;
     }
-    struct conn *c = &e->conn;
-    for (int i = 0; i < iovcnt && sent > 0; i++) {
-        const char *p = iov[i].iov_base;
-        size_t len = iov[i].iov_len < sent ? iov[i].iov_len : sent, at = 0;
+    struct conn *c = fdent_conn(e);
+    for (int i = 0; c != NULL && i < iovcnt && sent > 0; i++) {
+        size_t len = iov[i].iov_len < sent ? iov[i].iov_len : sent;
         sent -= len;
-        while (at < len) {
-            enum scan_status st;
-            struct scan_head head;
-            at += scan_feed(&c->scan, &reqtag_cfg, p + at, len - at, &st, &head);
-            if (st == SCAN_HEAD)
-                c->inj_done = 0;
-            if (st == SCAN_OPAQUE)
-                break;
-        }
+        conn_sent(c, iov[i].iov_base, len);
     }
 }
 
@@ -289,7 +286,17 @@ ssize_t send_lines(int fd, struct fdent *e, const struct iovec *iov, int iovcnt,
         errno = ENOSYS;
         return -1;
     }
-    struct conn *c = &e->conn;
+    struct conn *c = fdent_conn(e);
+    if (c == NULL) {
+        struct msghdr msg = {.msg_iov = (struct iovec *)iov, .msg_iovlen = (size_t)iovcnt};
+        if (tmpl != NULL) {
+            msg.msg_name = tmpl->msg_name;
+            msg.msg_namelen = tmpl->msg_namelen;
+            msg.msg_control = tmpl->msg_control;
+            msg.msg_controllen = tmpl->msg_controllen;
+        }
+        return real(fd, &msg, flags);
+    }
     size_t total = 0;
     for (int i = 0; i < iovcnt; i++)
         total += iov[i].iov_len;
@@ -298,6 +305,11 @@ ssize_t send_lines(int fd, struct fdent *e, const struct iovec *iov, int iovcnt,
         size_t limit = total, prog = 0;
         int npts = fdent_kind(e) == FD_CONN ? plan_inbound(c, iov, iovcnt, pts, &limit)
                                             : plan_outbound(c, iov, iovcnt, pts, &limit);
+        /* A line the kernel takes in part needs a place to wait: without one, add no line. */
+        if (npts > 0 && c->pend == NULL && (c->pend = pool_get(CONN_LINE_MAX)) == NULL) {
+            npts = 0;
+            limit = total;
+        }
         struct seg segs[MAX_SEGS];
         struct iovec out[MAX_SEGS];
         int nseg = lay_out(c, iov, iovcnt, limit, pts, npts, segs, &prog);
@@ -361,9 +373,9 @@ ssize_t send_lines(int fd, struct fdent *e, const struct iovec *iov, int iovcnt,
 
 int send_flush(int fd, struct fdent *e, int flags)
 {
-    struct conn *c = &e->conn;
+    struct conn *c = fdent_conn(e);
     ssize_t (*real)(int, const void *, size_t, int) = REAL(send);
-    while (c->pendlen > 0 && real != NULL) {
+    while (c != NULL && c->pendlen > 0 && real != NULL) {
         ssize_t w = real(fd, c->pend, c->pendlen, flags);
         if (w < 0) {
             if (errno == EINTR)
@@ -383,6 +395,7 @@ void connect_started(int fd)
     struct fdent *e = fdtab_make(fd);
     if (e == NULL || fdent_kind(e) == FD_CONN)
         return;
-    conn_start(&e->conn); /* outbound: only the requests the program writes are followed */
-    fdent_set_kind(e, FD_OUT);
+    struct conn *c = conn_new(); /* outbound: only the requests the program writes are followed */
+    if (c != NULL)
+        fdtab_attach(e, c, FD_OUT);
 }

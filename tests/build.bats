@@ -25,10 +25,11 @@ build_with() {
     run nm -D --undefined-only "$LIBREQTAG"
     assert_success
     refute_output --partial "__tls_get_addr"
-    # readelf prints the TLS program header's sizes; MemSiz is the per-thread cost.
+    # readelf prints the TLS program header's sizes; MemSiz is the per-thread cost: one request
+    # context (a 200-byte ID, method, path, four 64-byte fields) and the line state, under 768.
     local memsz
     memsz=$(readelf -lW "$LIBREQTAG" | awk '$1 == "TLS" { print $6 }')
     [ -n "$memsz" ]
     [ "$((memsz))" -gt 0 ]
-    [ "$((memsz))" -le 512 ]
+    [ "$((memsz))" -le 768 ]
 }

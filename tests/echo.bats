@@ -130,6 +130,9 @@ apache_prepare() {
     done
     chmod o+x "$BATS_RUN_TMPDIR"
     chmod -R o+rX "$DIR/docs"
+    # Apache sends a weak ETag for a file changed within the last second: age the documents so
+    # the runs with and without the shim get the same head.
+    find "$DIR/docs" -type f -exec touch -d '1 hour ago' {} +
     runuser -u www-data -- test -r "$DIR/docs/files/s1048583" || fail "www-data cannot read the documents"
 }
 

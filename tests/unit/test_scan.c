@@ -17,6 +17,7 @@ static struct reqtag_config cfg_two;     /* X-Trace,traceparent */
 /* One scanner fed piece by piece; what it reported, written as text: "H<end>:<id> ... OPAQUE". */
 struct run {
     struct scan s;
+    struct scan_buf b;
     const struct reqtag_config *cfg;
     size_t off;         /* bytes fed so far */
     bool opaque;
@@ -56,7 +57,10 @@ static void feed(struct run *r, const char *p, size_t n)
         struct scan_head h;
         memset(&h, 0x5a, sizeof h);
         size_t left = n - done, at = r->off + done;
-        size_t c = scan_feed(&r->s, r->cfg, p + done, left, &st, &h);
+        /* Outside a head the buffer need not survive: the shim lends a scratch one. */
+        if (!scan_mid_head(&r->s))
+            memset(&r->b, 0xa5, sizeof r->b);
+        size_t c = scan_feed(&r->s, &r->b, r->cfg, p + done, left, &st, &h);
         if (c > left) {
             run_bad(r, "consumed more than it was given", at);
             break;
@@ -197,13 +201,14 @@ static void test_basic(void)
     CHECK(scan_ways(&cfg_default, R1, strlen(R1), SEVENS, exp, NULL), "same request in 7-byte pieces");
 
     struct scan s;
+    static struct scan_buf sb;
     enum scan_status st = SCAN_HEAD;
     struct scan_head h;
     scan_init(&s);
-    size_t n = scan_feed(&s, &cfg_default, R1, strlen(R1) - 1, &st, &h);
+    size_t n = scan_feed(&s, &sb, &cfg_default, R1, strlen(R1) - 1, &st, &h);
     CHECK(st == SCAN_NEED_MORE && n == strlen(R1) - 1,
           "incomplete head: SCAN_NEED_MORE, everything consumed");
-    n = scan_feed(&s, &cfg_default, "\n", 1, &st, &h);
+    n = scan_feed(&s, &sb, &cfg_default, "\n", 1, &st, &h);
     CHECK(st == SCAN_HEAD && n == 1 && h.idlen == 7 && memcmp(h.id, "abc-123", 7) == 0,
           "its last byte completes the head");
 
@@ -407,14 +412,15 @@ static void test_sequence(void)
     char all[512];
     snprintf(all, sizeof all, "%s%s%s", RA, RB, RC);
     struct scan s;
+    static struct scan_buf sb;
     struct scan_head h;
     enum scan_status st1, st2, st3;
     scan_init(&s);
-    size_t n1 = scan_feed(&s, &cfg_default, all, a + b + c, &st1, &h);
+    size_t n1 = scan_feed(&s, &sb, &cfg_default, all, a + b + c, &st1, &h);
     bool ok1 = st1 == SCAN_HEAD && n1 == a && h.idlen == 5 && memcmp(h.id, "req-a", 5) == 0;
-    size_t n2 = ok1 ? scan_feed(&s, &cfg_default, all + a, b + c, &st2, &h) : 0;
+    size_t n2 = ok1 ? scan_feed(&s, &sb, &cfg_default, all + a, b + c, &st2, &h) : 0;
     bool ok2 = ok1 && st2 == SCAN_HEAD && n2 == b && h.idlen == 5 && memcmp(h.id, "req-b", 5) == 0;
-    size_t n3 = ok2 ? scan_feed(&s, &cfg_default, all + a + b, c, &st3, &h) : 0;
+    size_t n3 = ok2 ? scan_feed(&s, &sb, &cfg_default, all + a + b, c, &st3, &h) : 0;
     bool ok3 = ok2 && st3 == SCAN_HEAD && n3 == c && h.idlen == 0;
     CHECK(ok1 && ok2 && ok3, "pipelining: three heads in order, each return = bytes of its request");
     if (!(ok1 && ok2 && ok3))
@@ -500,13 +506,14 @@ static void test_opaque(void)
     }
 
     struct scan s;
+    static struct scan_buf sb;
     struct scan_head hd;
     enum scan_status st = SCAN_HEAD;
     scan_init(&s);
-    size_t c = scan_feed(&s, &cfg_default, tls, sizeof tls - 1, &st, &hd);
+    size_t c = scan_feed(&s, &sb, &cfg_default, tls, sizeof tls - 1, &st, &hd);
     CHECK(st == SCAN_OPAQUE && c == sizeof tls - 1, "SCAN_OPAQUE consumes everything");
     scan_init(&s);
-    c = scan_feed(&s, &cfg_default, R1, strlen(R1), &st, &hd);
+    c = scan_feed(&s, &sb, &cfg_default, R1, strlen(R1), &st, &hd);
     CHECK(st == SCAN_HEAD && c == strlen(R1) && hd.idlen == 7, "scan_init restarts an opaque scanner");
 }
 
@@ -518,6 +525,7 @@ static void expect_fields(const char *name, const char *req, const char *tenant,
     size_t len = strlen(req);
     for (size_t k = 0; k <= len; k++) {
         struct scan s;
+        struct scan_buf b;
         struct scan_head h, got;
         enum scan_status st;
         int heads = 0;
@@ -529,7 +537,9 @@ static void expect_fields(const char *name, const char *req, const char *tenant,
                 end = len;
             while (at < end) {
                 memset(&h, 0x5a, sizeof h);
-                at += scan_feed(&s, &cfg_fields, req + at, end - at, &st, &h);
+                if (!scan_mid_head(&s))
+                    memset(&b, 0xa5, sizeof b);
+                at += scan_feed(&s, &b, &cfg_fields, req + at, end - at, &st, &h);
                 if (st == SCAN_HEAD) {
                     got = h;
                     heads++;
