@@ -85,7 +85,7 @@ bench-bins: $(BENCH_BINS)
 
 $(BUILD)/bench/scanbench: tests/bench/scanbench.c $(BENCH_SCAN) $(SHIM_HDR) | $(BUILD)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) -O2 -g -Ishim -Icommon -o $@ $< $(BENCH_SCAN)
+	$(CC) $(BASEFLAGS) -O2 -g -fno-strict-aliasing -Ishim -Icommon -o $@ $< $(BENCH_SCAN)
 
 $(BUILD)/bench/mallocount.so: tests/bench/mallocount.c | $(BUILD)
 	@mkdir -p $(dir $@)
@@ -96,4 +96,5 @@ $(BUILD)/bench/%: tests/bench/%.c | $(BUILD)
 	$(CC) $(BASEFLAGS) -O2 -g -o $@ $< -lpthread
 
 bench: all fixtures bench-bins
+	scripts/deps.sh bench
 	scripts/bench.sh $(if $(QUICK),--quick) $(BUILD)

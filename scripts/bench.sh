@@ -84,12 +84,12 @@ wait_port() {
     return 1
 }
 
-# stop_server: TERM the server, then KILL it if it lingers; wait for it.
+# stop_server [SECONDS]: TERM the server, then KILL it if it lingers (default 10 s); wait for it.
 stop_server() {
-    local i
+    local i limit=${1:-10}
     [ -n "$SERVER_PID" ] || return 0
     kill -TERM "$SERVER_PID" 2>/dev/null || true
-    for ((i = 0; i < 200; i++)); do
+    for ((i = 0; i < limit * 20; i++)); do
         kill -0 "$SERVER_PID" 2>/dev/null || break
         sleep 0.05
     done
@@ -100,11 +100,14 @@ stop_server() {
 
 # median, spread: of the numbers on stdin (one a line).
 median() { sort -g | awk '{v[NR]=$1} END {if (NR==0) {print "nan"; exit} if (NR%2) print v[(NR+1)/2]; else print (v[NR/2]+v[NR/2+1])/2}'; }
-spread() { sort -g | awk 'NR==1{lo=$1} {hi=$1} END {printf "%s..%s", lo, hi}'; }
+# spread DIGITS: "min..max" of the numbers on stdin.
+spread() { sort -g | awk -v d="$1" 'NR==1{lo=$1} {hi=$1} END {printf "%.*f..%.*f", d, lo, d, hi}'; }
 # calc EXPR: floating-point arithmetic.
 calc() { awk "BEGIN {print $1}"; }
 # fmt DIGITS X: X with DIGITS decimals.
 fmt() { awk -v d="$1" -v x="$2" 'BEGIN {printf "%.*f", d, x}'; }
+# sfmt DIGITS X: X with DIGITS decimals and its sign (+0.0, -3.2).
+sfmt() { awk -v d="$1" -v x="$2" 'BEGIN {printf "%+.*f", d, x}'; }
 
 ROWS=()
 # row NAME BASELINE WITH RATIO BUDGET MET: one line of the table.
@@ -218,7 +221,7 @@ throughput() {
         b=$(median <"$tmp/rb")
         local r sp
         r=$(median <"$tmp/ratio")
-        sp=$(spread <"$tmp/ratio" | awk -F.. '{printf "%.3f..%.3f", $1, $2}')
+        sp=$(spread 3 <"$tmp/ratio")
         if [ -n "$budget" ]; then
             row "$name req/s, $label" "$(fmt 0 "$a")" "$(fmt 0 "$b")" "$(fmt 3 "$r") ($sp)" ">= $budget" "$(met "$r" '>=' "$budget")"
         else
@@ -254,33 +257,41 @@ cg_run() {
     if ! "$bb/kaclient" "$port" "$n" cg >&2; then
         log "kaclient against $name ($variant) under callgrind failed"
     fi
-    stop_server
+    stop_server 60
     if grep -qiE 'invalid|uninitialised|unhandled|unrecognised|warning' "$vglog"; then
         log "valgrind said about $name ($variant): $(grep -iE 'invalid|uninitialised|unhandled|unrecognised|warning' "$vglog" | head -5 | tr '\n' ' ')"
     fi
     ir=$(awk '/Collected :/ {print $NF}' "$vglog" | tail -n 1)
     if [ -z "$ir" ]; then
-        log "no callgrind total for $name ($variant): $(tail -n 5 "$vglog" | tr '\n' ' ')"
+        log "no callgrind total for $name ($variant): $(tail -n 3 "$vglog" | tr '\n' ' ') / $(tail -n 3 "$dir/log" | tr '\n' ' ')"
         ir=nan
     fi
+    echo "$ir"
+}
+
+# cg_try NAME shim|base N: cg_run, once more if it gave no total.
+cg_try() {
+    local ir
+    ir=$(cg_run "$@")
+    [ "$ir" = nan ] && ir=$(cg_run "$@")
     echo "$ir"
 }
 
 # callgrind NAME [BUDGET]: instructions per request, (Ir(N2) - Ir(N1)) / (N2 - N1), both ways.
 callgrind() {
     local name=$1 budget=${2:-} a1 a2 b1 b2 a b added
-    a1=$(cg_run "$name" base "$cg_n1")
-    a2=$(cg_run "$name" base "$cg_n2")
-    b1=$(cg_run "$name" shim "$cg_n1")
-    b2=$(cg_run "$name" shim "$cg_n2")
+    a1=$(cg_try "$name" base "$cg_n1")
+    a2=$(cg_try "$name" base "$cg_n2")
+    b1=$(cg_try "$name" shim "$cg_n1")
+    b2=$(cg_try "$name" shim "$cg_n2")
     log "callgrind $name: base Ir $a1 ($cg_n1 req) $a2 ($cg_n2 req); shim Ir $b1 $b2"
     a=$(calc "($a2 - $a1) / ($cg_n2 - $cg_n1)")
     b=$(calc "($b2 - $b1) / ($cg_n2 - $cg_n1)")
     added=$(calc "$b - $a")
     if [ -n "$budget" ]; then
-        row "$name Ir/request (callgrind, ID present)" "$(fmt 0 "$a")" "$(fmt 0 "$b")" "+$(fmt 0 "$added")" "<= +$budget" "$(met "$added" '<=' "$budget")"
+        row "$name Ir/request (callgrind, ID present)" "$(fmt 0 "$a")" "$(fmt 0 "$b")" "$(sfmt 0 "$added")" "<= +$budget" "$(met "$added" '<=' "$budget")"
     else
-        row "$name Ir/request (callgrind, ID present)" "$(fmt 0 "$a")" "$(fmt 0 "$b")" "+$(fmt 0 "$added")" "-" "-"
+        row "$name Ir/request (callgrind, ID present)" "$(fmt 0 "$a")" "$(fmt 0 "$b")" "$(sfmt 0 "$added")" "-" "-"
     fi
 }
 
@@ -315,10 +326,10 @@ micro() {
     local d sp
     d=$(median <"$tmp/md")
     if [ "$kind" = added ]; then
-        sp=$(spread <"$tmp/md" | awk -F.. '{printf "%.1f..%.1f", $1, $2}')
-        row "$name" "$(fmt 1 "$a")" "$(fmt 1 "$b")" "+$(fmt 1 "$d") ($sp)" "<= +$budget" "$(met "$d" '<=' "$budget")"
+        sp=$(spread 1 <"$tmp/md")
+        row "$name" "$(fmt 1 "$a")" "$(fmt 1 "$b")" "$(sfmt 1 "$d") ($sp)" "<= +$budget" "$(met "$d" '<=' "$budget")"
     else
-        sp=$(spread <"$tmp/md" | awk -F.. '{printf "%.2f..%.2f", $1, $2}')
+        sp=$(spread 2 <"$tmp/md")
         row "$name" "$(fmt 1 "$a")" "$(fmt 1 "$b")" "x$(fmt 2 "$d") ($sp)" "<= x$budget" "$(met "$d" '<=' "$budget")"
     fi
 }
@@ -424,7 +435,7 @@ log "heap allocations"
 al_a=$(alloc_run base)
 al_b=$(alloc_run shim)
 al_d=$(calc "$al_b - $al_a")
-row "heap allocs/request after warm-up (poolserver)" "$(fmt 3 "$al_a")" "$(fmt 3 "$al_b")" "+$(fmt 3 "$al_d")" "0" "$(met "$al_d" '<=' 0)"
+row "heap allocs/request after warm-up (poolserver)" "$(fmt 3 "$al_a")" "$(fmt 3 "$al_b")" "$(sfmt 3 "$al_d")" "0" "$(met "$al_d" '<=' 0)"
 
 log "memory per connection"
 ulimit -n 300000 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
