@@ -17,7 +17,7 @@ test)
         binutils man-db libunwind-dev shellcheck nodejs ruby ruby-webrick apache2 nginx lighttpd civetweb wrk strace)
     ;;
 demo) want=("${build_pkgs[@]}" python3 curl) ;;
-bench) want=("${build_pkgs[@]}" wrk valgrind nginx lighttpd nodejs python3 util-linux procps gawk) ;;
+bench) want=("${build_pkgs[@]}" wrk valgrind nginx lighttpd nodejs python3 util-linux procps) ;;
 *) usage ;;
 esac
 
