@@ -4,7 +4,7 @@
 # Usage: scripts/bench.sh [--quick] [BUILD]   (make bench [QUICK=1])
 # Progress goes to stderr; the machine block and the table go to stdout. Nothing here is a test:
 # the "met?" column reports, it never fails the run. Environment knobs (full-run defaults):
-#   BENCH_PAIRS=5 BENCH_SECONDS=5 BENCH_WARMUP=1 BENCH_SERVERS="nginx lighttpd node python poolserver"
+#   BENCH_PAIRS=5 BENCH_SECONDS=4 BENCH_WARMUP=1 BENCH_SERVERS="nginx lighttpd node python poolserver"
 #   BENCH_CONNS="10 1000 10000 100000"
 set -euo pipefail
 
@@ -24,7 +24,7 @@ if [ "$quick" = 1 ]; then
     conns_list=${BENCH_CONNS:-"10 1000"}
     cg_n1=20 cg_n2=120 micro_n=200000 line_n=20000 thread_n=2000 alloc_n1=100 alloc_n2=600 scan_s=0.3
 else
-    pairs=${BENCH_PAIRS:-5} secs=${BENCH_SECONDS:-5} warmup=${BENCH_WARMUP:-1}
+    pairs=${BENCH_PAIRS:-5} secs=${BENCH_SECONDS:-4} warmup=${BENCH_WARMUP:-1}
     conns_list=${BENCH_CONNS:-"10 1000 10000 100000"}
     cg_n1=500 cg_n2=5500 micro_n=2000000 line_n=200000 thread_n=20000 alloc_n1=1000 alloc_n2=11000 scan_s=2
 fi
