@@ -74,3 +74,27 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- benchmarks (scripts/bench.sh; docs/benchmarks.md). `make bench QUICK=1`: a short run. ----
+BENCH_SCAN = shim/scan.c shim/body.c shim/reqid.c common/settings.c
+BENCH_BINS = $(BUILD)/bench/micro $(BUILD)/bench/kaclient $(BUILD)/bench/conns \
+             $(BUILD)/bench/scanbench $(BUILD)/bench/mallocount.so
+
+.PHONY: bench bench-bins
+bench-bins: $(BENCH_BINS)
+
+$(BUILD)/bench/scanbench: tests/bench/scanbench.c $(BENCH_SCAN) $(SHIM_HDR) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -O2 -g -fno-strict-aliasing -Ishim -Icommon -o $@ $< $(BENCH_SCAN)
+
+$(BUILD)/bench/mallocount.so: tests/bench/mallocount.c | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -O2 -g -fPIC -shared -o $@ $<
+
+$(BUILD)/bench/%: tests/bench/%.c | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -O2 -g -o $@ $< -lpthread
+
+bench: all fixtures bench-bins
+	scripts/deps.sh bench
+	scripts/bench.sh $(if $(QUICK),--quick) $(BUILD)

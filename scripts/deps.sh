@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# deps.sh -- install the Debian 12 packages reqtag needs for a mode (build, test, demo), if missing.
+# deps.sh -- install the Debian 12 packages reqtag needs for a mode (build, test, demo, bench), if missing.
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 build|test|demo" >&2
+    echo "usage: $0 build|test|demo|bench" >&2
     exit 2
 }
 
@@ -17,6 +17,7 @@ test)
         binutils man-db libunwind-dev shellcheck nodejs ruby ruby-webrick apache2 nginx lighttpd civetweb wrk strace)
     ;;
 demo) want=("${build_pkgs[@]}" python3 curl) ;;
+bench) want=("${build_pkgs[@]}" wrk valgrind nginx lighttpd nodejs python3 util-linux procps) ;;
 *) usage ;;
 esac
 
