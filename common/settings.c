@@ -398,6 +398,7 @@ static int parse_format(const char *v, struct reqtag_config *cfg, const char **w
                 return -1;
             }
             f.seg[f.nseg++] = (struct tag_seg){(uint8_t)kind, (uint8_t)field, 0};
+            f.vars |= kind != TAG_ID && kind != TAG_FIELD;
             have_id |= kind == TAG_ID;
             i += plen;
             continue;

@@ -45,6 +45,7 @@ struct tag_seg {
 
 struct reqtag_tagfmt {
     uint8_t nseg;
+    uint8_t vars;   /* a placeholder other than {id} and fields appears: per-line lookups needed */
     struct tag_seg seg[REQTAG_MAX_SEGMENTS];
     char lit[REQTAG_MAX_FORMAT];
 };

@@ -101,27 +101,26 @@ void conn_unref(struct conn *c)
 
 static void head_read(struct conn *c, const struct scan_head *h)
 {
-    struct reqctx r = {.len = 0, .start_ns = mono_ns()};
+    struct rec_parts r = {.start_ns = mono_ns(), .method = h->method, .mlen = h->mlen, .path = h->path,
+                          .plen = h->plen};
+    char gen[REQTAG_GEN_ID_LEN];
     if (h->idlen > 0) {
-        ctx_set(&r, h->id, h->idlen);
+        r.id = h->id;
+        r.len = h->idlen;
         r.kind = h->traceparent ? ID_TRACE : ID_GIVEN;
         r.trace_flags = h->trace_flags;
     } else if (reqtag_cfg.generate) {
-        char id[REQTAG_GEN_ID_LEN];
-        reqid_generate(id);
-        ctx_set(&r, id, sizeof id);
+        reqid_generate(gen);
+        r.id = gen;
+        r.len = sizeof gen;
         r.kind = ID_GENERATED;
+    }
+    for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++) {
+        r.field[k] = h->field[k];
+        r.flen[k] = h->flen[k];
     }
     uint64_t bit = 1ull << (c->heads % 64);
     c->head_bits = h->is_head ? (c->head_bits | bit) : (c->head_bits & ~bit);
-    r.mlen = h->mlen;
-    r.plen = h->plen;
-    memcpy(r.method, h->method, h->mlen);
-    memcpy(r.path, h->path, h->plen);
-    for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++) {
-        r.flen[k] = h->flen[k];
-        memcpy(r.field[k], h->field[k], h->flen[k]);
-    }
     /* At most CONN_RING records are kept: the oldest gives its slot up (unless current). */
     struct rec **slot = &c->ring[c->heads % CONN_RING];
     if (c->heads - c->low >= CONN_RING) {

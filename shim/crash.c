@@ -15,6 +15,7 @@
 #include "crashfmt.h"
 #include "maps.h"
 #include "out.h"
+#include "pool.h"
 #include "real.h"
 #include "record.h"
 #include "tag.h"
@@ -182,25 +183,41 @@ static void on_fatal(int sig, siginfo_t *si, void *uc)
     errno = saved;
 }
 
+/* Spare signal stacks of threads that ended: the next thread takes one instead of a fresh
+ * mapping (thread creation stays cheap). At most SPARE_MAX are kept; the rest are unmapped. */
+enum { SPARE_MAX = 64 };
+static struct lifo spare_stacks;
+static uint32_t spares;
+
 static void free_stack(void *p)
 {
     stack_t off = {.ss_flags = SS_DISABLE};
     stack_t cur;
     if (sigaltstack(NULL, &cur) == 0 && cur.ss_sp == p)
         sigaltstack(&off, NULL);
+    if (__atomic_add_fetch(&spares, 1, __ATOMIC_ACQ_REL) <= SPARE_MAX) {
+        lifo_push(&spare_stacks, p);
+        return;
+    }
+    __atomic_sub_fetch(&spares, 1, __ATOMIC_ACQ_REL);
     munmap(p, ALT_STACK);
 }
 
-static void give_stack(bool remember)
+/* A new thread (fresh) has no alternate stack yet: no need to ask the kernel. */
+static void give_stack(bool fresh)
 {
     stack_t cur;
-    if (sigaltstack(NULL, &cur) != 0 || !(cur.ss_flags & SS_DISABLE))
+    if (!fresh && (sigaltstack(NULL, &cur) != 0 || !(cur.ss_flags & SS_DISABLE)))
         return; /* the program has its own */
-    void *m = mmap(NULL, ALT_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    void *m = fresh ? lifo_pop(&spare_stacks) : NULL;
+    if (m != NULL)
+        __atomic_sub_fetch(&spares, 1, __ATOMIC_ACQ_REL);
+    else
+        m = mmap(NULL, ALT_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (m == MAP_FAILED)
         return;
     stack_t ss = {.ss_sp = m, .ss_size = ALT_STACK, .ss_flags = 0};
-    if (sigaltstack(&ss, NULL) != 0 || (remember && pthread_setspecific(stack_key, m) != 0)) {
+    if (sigaltstack(&ss, NULL) != 0 || (fresh && pthread_setspecific(stack_key, m) != 0)) {
         munmap(m, ALT_STACK);
         return;
     }

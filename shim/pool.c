@@ -18,7 +18,7 @@ static const uint16_t class_size[NCLASS] = {64, 128, 192, 288, 384, 512, 768, 10
  * below 2^47), a counter in the high 21 that changes on every update, so a pop that read a
  * stale "next" (another thread popped and pushed meanwhile) fails its compare-and-swap. */
 enum { ADDR_BITS = 43 };
-static uint64_t heads[NCLASS];
+static struct lifo heads[NCLASS];
 
 static int class_of(size_t size)
 {
@@ -49,14 +49,36 @@ static void set_next(char *p, char *next)
     __atomic_store_n((char **)p, next, __ATOMIC_RELAXED);
 }
 
-/* Push the chain first..last (linked through set_next) onto class c's list. */
-static void push_chain(int c, char *first, char *last)
+/* Push the chain first..last (linked through set_next) onto l. */
+static void push_chain(struct lifo *l, char *first, char *last)
 {
-    uint64_t old = __atomic_load_n(&heads[c], __ATOMIC_RELAXED);
+    uint64_t old = __atomic_load_n(&l->head, __ATOMIC_RELAXED);
     do {
         set_next(last, addr_of(old));
-    } while (!__atomic_compare_exchange_n(&heads[c], &old, make_head(old, first), true, __ATOMIC_RELEASE,
+    } while (!__atomic_compare_exchange_n(&l->head, &old, make_head(old, first), true, __ATOMIC_RELEASE,
                                           __ATOMIC_RELAXED));
+}
+
+void lifo_push(struct lifo *l, void *p)
+{
+    if (p != NULL && (uintptr_t)p < (1ull << (ADDR_BITS + 4)))
+        push_chain(l, p, p);
+}
+
+void *lifo_pop(struct lifo *l)
+{
+    uint64_t old = __atomic_load_n(&l->head, __ATOMIC_ACQUIRE);
+    for (;;) {
+        char *p = addr_of(old);
+        if (p == NULL)
+            return NULL;
+        /* p may be popped and reused by another thread right now: then next is junk, but the
+         * head has moved on and the swap below fails. Listed memory is never unmapped. */
+        char *next = next_of(p);
+        if (__atomic_compare_exchange_n(&l->head, &old, make_head(old, next), true, __ATOMIC_ACQUIRE,
+                                        __ATOMIC_ACQUIRE))
+            return p;
+    }
 }
 
 /* Map a chunk for class c: the first block is the caller's, the rest go on the list. */
@@ -74,7 +96,7 @@ static void *grow(int c)
     for (size_t i = 1; i + 1 < n; i++)
         set_next(base + i * size, base + (i + 1) * size);
     if (n > 1)
-        push_chain(c, base + size, base + (n - 1) * size);
+        push_chain(&heads[c], base + size, base + (n - 1) * size);
     return base;
 }
 
@@ -83,23 +105,13 @@ void *pool_get(size_t size)
     int c = class_of(size);
     if (c < 0)
         return NULL;
-    uint64_t old = __atomic_load_n(&heads[c], __ATOMIC_ACQUIRE);
-    for (;;) {
-        char *p = addr_of(old);
-        if (p == NULL)
-            return grow(c);
-        /* p may be popped and reused by another thread right now: then next is junk, but the
-         * head has moved on and the swap below fails. Chunks are never unmapped. */
-        char *next = next_of(p);
-        if (__atomic_compare_exchange_n(&heads[c], &old, make_head(old, next), true, __ATOMIC_ACQUIRE,
-                                        __ATOMIC_ACQUIRE))
-            return p;
-    }
+    void *p = lifo_pop(&heads[c]);
+    return p != NULL ? p : grow(c);
 }
 
 void pool_put(void *p, size_t size)
 {
     int c = class_of(size);
-    if (p != NULL && c >= 0)
-        push_chain(c, p, p);
+    if (c >= 0)
+        lifo_push(&heads[c], p);
 }

@@ -16,8 +16,17 @@
 #define REQTAG_POOL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum { POOL_MAX = 1024 };
+
+/* A lock-free LIFO of free blocks (at least 16 bytes, 16-byte aligned, never unmapped while
+ * listed), the pool's building block: crash.c keeps spare signal stacks in one. */
+struct lifo {
+    uint64_t head;
+};
+void lifo_push(struct lifo *l, void *p);
+void *lifo_pop(struct lifo *l);
 
 void *pool_get(size_t size);
 void pool_put(void *p, size_t size);

@@ -3,39 +3,49 @@
 
 #include <string.h>
 
+/* A length over its maximum reads as 0: nothing kept rather than a cut value. */
 static size_t clamp(size_t v, size_t max)
 {
     return v <= max ? v : 0;
 }
 
-size_t rec_size(const struct reqctx *c)
+size_t rec_size(const struct rec_parts *p)
 {
-    size_t n = sizeof(struct rec) + clamp(c->len, REQTAG_MAX_ID) + clamp(c->mlen, REQTAG_MAX_METHOD) +
-               clamp(c->plen, REQTAG_MAX_PATH);
+    size_t n = sizeof(struct rec) + clamp(p->len, REQTAG_MAX_ID) + clamp(p->mlen, REQTAG_MAX_METHOD) +
+               clamp(p->plen, REQTAG_MAX_PATH);
     for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++)
-        n += clamp(c->flen[k], REQTAG_MAX_FIELD);
+        n += clamp(p->flen[k], REQTAG_MAX_FIELD);
     return n;
 }
 
-void rec_pack(struct rec *r, const struct reqctx *c)
+static char *put(char *d, uint8_t *len, const char *src, size_t n, size_t max)
+{
+    *len = (uint8_t)clamp(n, max);
+    memcpy(d, src, *len);
+    return d + *len;
+}
+
+void rec_pack(struct rec *r, const struct rec_parts *p)
 {
     char *d = r->data;
-    r->start_ns = c->start_ns;
-    r->kind = c->kind;
-    r->trace_flags = c->trace_flags;
-    r->len = (uint8_t)clamp(c->len, REQTAG_MAX_ID);
-    memcpy(d, c->id, r->len);
-    d += r->len;
-    r->mlen = (uint8_t)clamp(c->mlen, REQTAG_MAX_METHOD);
-    memcpy(d, c->method, r->mlen);
-    d += r->mlen;
-    r->plen = (uint8_t)clamp(c->plen, REQTAG_MAX_PATH);
-    memcpy(d, c->path, r->plen);
-    d += r->plen;
+    r->start_ns = p->start_ns;
+    r->kind = p->kind;
+    r->trace_flags = p->trace_flags;
+    d = put(d, &r->len, p->id, p->len, REQTAG_MAX_ID);
+    d = put(d, &r->mlen, p->method, p->mlen, REQTAG_MAX_METHOD);
+    d = put(d, &r->plen, p->path, p->plen, REQTAG_MAX_PATH);
+    for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++)
+        d = put(d, &r->flen[k], p->field[k], p->flen[k], REQTAG_MAX_FIELD);
+}
+
+void rec_parts_of(const struct reqctx *c, struct rec_parts *p)
+{
+    *p = (struct rec_parts){.start_ns = c->start_ns, .kind = c->kind, .trace_flags = c->trace_flags,
+                            .id = c->id, .len = c->len, .method = c->method, .mlen = c->mlen,
+                            .path = c->path, .plen = c->plen};
     for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++) {
-        r->flen[k] = (uint8_t)clamp(c->flen[k], REQTAG_MAX_FIELD);
-        memcpy(d, c->field[k], r->flen[k]);
-        d += r->flen[k];
+        p->field[k] = c->field[k];
+        p->flen[k] = c->flen[k];
     }
 }
 

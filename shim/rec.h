@@ -1,8 +1,9 @@
 /* rec.h -- a request's context packed into a pool block: what a connection keeps per request (pure).
  *
  * Contract:
- * - rec_size(c) is the bytes a record of context c takes (at most REC_MAX); rec_pack() writes it
- *   into r, which has at least that many bytes.
+ * - rec_size(p) is the bytes a record of the parts p takes (at most REC_MAX: longer parts are
+ *   cut to their maximum); rec_pack() writes it into r, which has at least that many bytes. The
+ *   parts point into whatever holds them (a scanned head, a context): nothing is copied twice.
  * - rec_unpack() copies a record into a context. It trusts nothing in the record: a block read
  *   while another thread reuses it yields some bounded context (every length clamped, never more
  *   than REC_MAX bytes read), which the caller's sequence check then throws away.
@@ -29,8 +30,17 @@ enum {
 };
 _Static_assert((int)REC_MAX <= (int)POOL_MAX, "a record fits the largest pool block");
 
-size_t rec_size(const struct reqctx *c);
-void rec_pack(struct rec *r, const struct reqctx *c);
+struct rec_parts {
+    uint64_t start_ns;
+    uint8_t kind, trace_flags;
+    const char *id, *method, *path, *field[REQTAG_MAX_FIELDS];
+    size_t len, mlen, plen, flen[REQTAG_MAX_FIELDS];
+};
+
+size_t rec_size(const struct rec_parts *p);
+void rec_pack(struct rec *r, const struct rec_parts *p);
+/* The parts of a context (for packing one that is already whole). */
+void rec_parts_of(const struct reqctx *c, struct rec_parts *p);
 void rec_unpack(const struct rec *r, struct reqctx *c);
 
 #endif

@@ -1,6 +1,7 @@
 /* resp.c -- follow the responses a server writes: status line, framing headers, body. */
 #include "resp.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 enum phase {
@@ -81,6 +82,56 @@ static void value_done(struct resp *r)
     r->hdr = HDR_NONE;
 }
 
+/* A whole status line start in the buffer ("HTTP/1.x NNN" and one of SP CR LF): taken at once,
+ * as the byte states would. */
+static bool status_line(struct resp *r, const char *p)
+{
+    if (memcmp(p, "HTTP/1.", 7) != 0 || p[7] < '0' || p[7] > '9' || p[8] != ' ')
+        return false;
+    for (int k = 9; k < 12; k++)
+        if (p[k] < '0' || p[k] > '9')
+            return false;
+    if (p[12] != ' ' && p[12] != '\r' && p[12] != '\n')
+        return false;
+    r->code = (uint16_t)((p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0'));
+    r->pos = 3;
+    return true;
+}
+
+static bool name_is(const char *p, size_t n, const char *lower_name, size_t len)
+{
+    if (n != len)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (lower((unsigned char)p[i]) != (unsigned char)lower_name[i])
+            return false;
+    return true;
+}
+
+/* One complete header line (without its '\n'): the name matched whole, a framing value copied. */
+static void whole_line(struct resp *r, const struct watch *w, const char *line, size_t n)
+{
+    const char *colon = memchr(line, ':', n);
+    if (colon == NULL)
+        return;
+    size_t nlen = (size_t)(colon - line);
+    for (unsigned k = 0; w != NULL && k < w->n && k < WATCH_MAX; k++)
+        if (name_is(line, nlen, w->name[k], w->len[k]))
+            r->wseen |= (uint8_t)(1u << k);
+    r->hdr = name_is(line, nlen, cl_name, sizeof cl_name - 1)   ? HDR_CL
+             : name_is(line, nlen, te_name, sizeof te_name - 1) ? HDR_TE
+                                                                 : HDR_NONE;
+    if (r->hdr == HDR_NONE)
+        return;
+    const char *v = colon + 1, *end = line + n;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    size_t vlen = (size_t)(end - v);
+    r->vlen = (uint8_t)(vlen < sizeof r->val ? vlen : sizeof r->val);
+    memcpy(r->val, v, r->vlen);
+    value_done(r);
+}
+
 bool resp_body(struct resp *r, bool no_body)
 {
     if (r->phase != R_AWAIT)
@@ -140,6 +191,10 @@ size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status
         case R_START:
             r->pos = 0;
             r->phase = R_VERSION;
+            if (n - i >= 13 && status_line(r, p + i)) {
+                i += 12; /* "HTTP/1.x NNN"; the byte after the code starts the reason */
+                r->phase = R_REASON;
+            }
             continue;
         case R_VERSION:
             if (r->pos < 7 ? c == (unsigned char)"HTTP/1."[r->pos] : r->pos == 7 ? (c >= '0' && c <= '9') : c == ' ') {
@@ -189,6 +244,15 @@ size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status
                 *code = r->code;
                 r->phase = R_AWAIT; /* resp_body() says what follows */
                 return i + 1;
+            }
+            {
+                /* The usual case, a whole header line in this buffer: look at its name at once. */
+                const char *nl = memchr(p + i, '\n', n - i);
+                if (nl != NULL) {
+                    whole_line(r, w, p + i, (size_t)(nl - (p + i)));
+                    i = (size_t)(nl - p) + 1;
+                    continue;
+                }
             }
             r->phase = R_NAME;
             r->pos = 0;

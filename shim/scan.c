@@ -1,6 +1,7 @@
 /* scan.c -- incremental HTTP/1.x request-head scanner: one byte-driven state machine per connection. */
 #include "scan.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 #include "reqid.h"
@@ -31,11 +32,12 @@ static unsigned char lower(unsigned char c)
     return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
 }
 
+/* RFC 9110 token characters, one bit per byte value. */
+static const uint32_t tchar_bits[8] = {0, 0x03ff6cfa, 0xc7fffffe, 0x57ffffff, 0, 0, 0, 0};
+
 static int is_tchar(unsigned char c)
 {
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return 1;
-    return c != 0 && strchr("!#$%&'*+-.^_`|~", c) != NULL;
+    return (tchar_bits[c >> 5] >> (c & 31)) & 1;
 }
 
 static unsigned hexv(char c)
@@ -204,6 +206,85 @@ static void value_done(struct scan *s, struct scan_buf *b, const struct reqtag_c
     s->hdr = H_NONE;
 }
 
+static bool name_is(const char *p, size_t n, const char *lower_name, size_t len)
+{
+    if (n != len)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (lower((unsigned char)p[i]) != (unsigned char)lower_name[i])
+            return false;
+    return true;
+}
+
+/* A whole request line (without its '\n'): METHOD SP target SP HTTP/1.x, then CRs. On anything
+ * else it returns false and changes nothing: the byte states decide (and stop looking). */
+static bool request_line(struct scan *s, struct scan_buf *b, const char *line, size_t n)
+{
+    const char *sp = memchr(line, ' ', n < MAX_METHOD + 1 ? n : MAX_METHOD + 1);
+    if (sp == NULL || sp == line)
+        return false;
+    size_t mlen = (size_t)(sp - line);
+    for (size_t k = 0; k < mlen; k++)
+        if (!is_tchar((unsigned char)line[k]))
+            return false;
+    const char *target = sp + 1, *end = line + n;
+    const char *sp2 = memchr(target, ' ', (size_t)(end - target));
+    if (sp2 == NULL || memchr(target, '\r', (size_t)(sp2 - target)) != NULL)
+        return false;
+    const char *v = sp2 + 1;
+    if (end - v < 8 || memcmp(v, "HTTP/1.", 7) != 0 || v[7] < '0' || v[7] > '9')
+        return false;
+    for (const char *q = v + 8; q < end; q++)
+        if (*q != '\r')
+            return false;
+    s->method_head = (mlen == 4 && memcmp(line, "HEAD", 4) == 0) ? 5 : 0;
+    s->mlen = (uint8_t)(mlen < REQTAG_MAX_METHOD ? mlen : REQTAG_MAX_METHOD);
+    memcpy(b->method, line, s->mlen);
+    size_t plen = (size_t)(sp2 - target);
+    s->plen = (uint8_t)(plen < REQTAG_MAX_PATH ? plen : REQTAG_MAX_PATH);
+    memcpy(b->path, target, s->plen);
+    return true;
+}
+
+/* One complete header line (without its '\n'), as the byte-by-byte states would take it: the
+ * name up to the colon is matched whole; a value we keep is copied at once. */
+static void whole_line(struct scan *s, struct scan_buf *b, const struct reqtag_config *cfg, const struct watch *w,
+                       const char *line, size_t n)
+{
+    const char *colon = memchr(line, ':', n);
+    if (colon == NULL)
+        return; /* not a header line we can use */
+    size_t nlen = (size_t)(colon - line);
+    for (unsigned k = 0; w != NULL && k < w->n && k < WATCH_MAX; k++)
+        if (name_is(line, nlen, w->name[k], w->len[k]))
+            s->wseen |= (uint8_t)(1u << k);
+    s->hdr = H_NONE;
+    if (name_is(line, nlen, cl_name, sizeof cl_name - 1))
+        s->hdr = H_CL;
+    else if (name_is(line, nlen, te_name, sizeof te_name - 1))
+        s->hdr = H_TE;
+    for (unsigned k = 0; s->hdr == H_NONE && k < cfg->nheaders && k < REQTAG_MAX_HEADERS; k++)
+        if (name_is(line, nlen, cfg->header[k], cfg->header_len[k]))
+            s->hdr = (uint8_t)k;
+    s->fhdr = 0;
+    for (unsigned k = 0; k < cfg->nfields && k < REQTAG_MAX_FIELDS; k++)
+        if (s->fhdr == 0 && name_is(line, nlen, cfg->field_hdr[k], cfg->field_hdr_len[k]))
+            s->fhdr = (uint8_t)(k + 1);
+    if (s->hdr == H_NONE && s->fhdr == 0)
+        return;
+    const char *v = colon + 1, *end = line + n;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    size_t vlen = (size_t)(end - v), keep = vlen < sizeof b->cur ? vlen : sizeof b->cur;
+    memcpy(b->cur, v, keep);
+    s->cur_len = (uint16_t)keep;
+    s->bad = 0;
+    for (size_t i = keep; i < vlen; i++)
+        if (v[i] != ' ' && v[i] != '\t' && v[i] != '\r')
+            s->bad = 1;
+    value_done(s, b, cfg);
+}
+
 /* The line after a kept value started without folding: the value stands. */
 static void commit_held(struct scan *s, struct scan_buf *b)
 {
@@ -279,6 +360,15 @@ size_t scan_feed_watch(struct scan *s, struct scan_buf *b, const struct reqtag_c
                 s->phase = P_OPAQUE;
                 continue;
             }
+            {
+                /* The usual case, the whole request line in this buffer: take it at once. */
+                const char *nl = memchr(buf + i, '\n', len - i);
+                if (nl != NULL && request_line(s, b, buf + i, (size_t)(nl - (buf + i)))) {
+                    i = (size_t)(nl - buf) + 1;
+                    s->phase = P_LINE;
+                    continue;
+                }
+            }
             s->phase = P_METHOD;
             s->pos = 1;
             s->method_head = c == 'H';
@@ -352,6 +442,13 @@ size_t scan_feed_watch(struct scan *s, struct scan_buf *b, const struct reqtag_c
             s->hdr = H_NONE;
             s->fhdr = 0;
             if (is_tchar(c)) {
+                /* The usual case, a whole header line in this buffer: look at its name at once. */
+                const char *nl = memchr(buf + i, '\n', len - i);
+                if (nl != NULL) {
+                    whole_line(s, b, cfg, w, buf + i, (size_t)(nl - (buf + i)));
+                    i = (size_t)(nl - buf) + 1;
+                    continue;
+                }
                 start_name(s, cfg, w);
                 continue;
             }

@@ -76,8 +76,5 @@ size_t tag_render(const struct reqtag_tagfmt *f, const char *id, size_t idlen, c
 
 bool tag_has_vars(const struct reqtag_tagfmt *f)
 {
-    for (unsigned i = 0; i < f->nseg && i < REQTAG_MAX_SEGMENTS; i++)
-        if (f->seg[i].kind != TAG_ID && f->seg[i].kind != TAG_LITERAL && f->seg[i].kind != TAG_FIELD)
-            return true;
-    return false;
+    return f->vars != 0;
 }

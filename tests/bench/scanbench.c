@@ -18,11 +18,12 @@ enum { NHEADS = 64, HEAD_MAX = 2048, HEAD_MIN = 300 };
 static char heads[NHEADS][HEAD_MAX + 1];
 static size_t head_len[NHEADS];
 
-/* The one place scan_feed is called (its signature is about to gain a scratch buffer). */
+/* The one place scan_feed is called; its scratch buffer lives on the stack, as in the shim. */
 static size_t feed(struct scan *s, const struct reqtag_config *cfg, const char *buf, size_t len,
                    enum scan_status *st, struct scan_head *h)
 {
-    return scan_feed(s, cfg, buf, len, st, h);
+    struct scan_buf b;
+    return scan_feed(s, &b, cfg, buf, len, st, h);
 }
 
 static double now_s(void)

@@ -29,10 +29,12 @@ int main(void)
     memcpy(c.path, "/r/abc?x=", 9);
     c.flen[1] = 4;
     memcpy(c.field[1], "acme", 4);
-    size_t n = rec_size(&c);
+    struct rec_parts parts;
+    rec_parts_of(&c, &parts);
+    size_t n = rec_size(&parts);
     CHECK(n == sizeof(struct rec) + 32 + 3 + 9 + 4 && n <= 128, "a typical record takes %zu bytes (<= 128)", n);
     memset(block, 0x77, sizeof block);
-    rec_pack((struct rec *)block, &c);
+    rec_pack((struct rec *)block, &parts);
     CHECK((unsigned char)block[n] == 0x77, "packing writes exactly rec_size bytes");
     memset(&out, 0x55, sizeof out);
     rec_unpack((const struct rec *)block, &out);
@@ -49,8 +51,9 @@ int main(void)
         full.flen[k] = REQTAG_MAX_FIELD;
         memset(full.field[k], 'a' + k, REQTAG_MAX_FIELD);
     }
-    CHECK(rec_size(&full) == REC_MAX && (int)REC_MAX <= (int)POOL_MAX, "the largest record is REC_MAX and fits a block");
-    rec_pack((struct rec *)block, &full);
+    rec_parts_of(&full, &parts);
+    CHECK(rec_size(&parts) == REC_MAX && (int)REC_MAX <= (int)POOL_MAX, "the largest record is REC_MAX and fits a block");
+    rec_pack((struct rec *)block, &parts);
     rec_unpack((const struct rec *)block, &out);
     CHECK(same(&full, &out), "the largest record round-trips");
 
