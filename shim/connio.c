@@ -86,10 +86,3 @@ void connio_wrote_unseen(int fd, ssize_t put)
     conn_adopt(fd, c);
     errno = saved;
 }
-
-/* One buffer is an iovec of one. */
-void connio_read(int fd, const void *buf, ssize_t got, int flags)
-{
-    struct iovec one = {(void *)buf, got > 0 ? (size_t)got : 0};
-    connio_read_iov(fd, &one, 1, got, flags);
-}

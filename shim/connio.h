@@ -14,9 +14,20 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "fdtab.h"
+
 void connio_open(int listen_fd, int fd);
-void connio_read(int fd, const void *buf, ssize_t got, int flags);
 void connio_read_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t got, int flags);
+
+/* Most reads are not on connections: that answer costs a table lookup, no call. */
+static inline void connio_read(int fd, const void *buf, ssize_t got, int flags)
+{
+    struct fdent *e = fdtab_get(fd);
+    if (e == NULL || fdent_kind(e) != FD_CONN)
+        return;
+    struct iovec one = {(void *)buf, got > 0 ? (size_t)got : 0};
+    connio_read_iov(fd, &one, 1, got, flags);
+}
 void connio_wrote_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t put);
 void connio_wrote_unseen(int fd, ssize_t put);
 

@@ -3,16 +3,8 @@
 
 #include <sys/mman.h>
 
-static struct fdent *top[FDTAB_MAX / FDTAB_CHUNK];
+struct fdent *fdtab_top[FDTAB_MAX / FDTAB_CHUNK];
 uint32_t fdtab_epoch2 = 1;
-
-struct fdent *fdtab_get(int fd)
-{
-    if (fd < 0 || fd >= FDTAB_MAX)
-        return NULL;
-    struct fdent *chunk = __atomic_load_n(&top[fd / FDTAB_CHUNK], __ATOMIC_ACQUIRE);
-    return chunk ? &chunk[fd % FDTAB_CHUNK] : NULL;
-}
 
 struct fdent *fdtab_make(int fd)
 {
@@ -24,7 +16,7 @@ struct fdent *fdtab_make(int fd)
     if (m == MAP_FAILED)
         return NULL;
     struct fdent *expect = NULL;
-    if (!__atomic_compare_exchange_n(&top[fd / FDTAB_CHUNK], &expect, (struct fdent *)m, false,
+    if (!__atomic_compare_exchange_n(&fdtab_top[fd / FDTAB_CHUNK], &expect, (struct fdent *)m, false,
                                      __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
         munmap(m, size); /* another thread made it first */
     return fdtab_get(fd);
@@ -61,7 +53,7 @@ void fdtab_forget_range(unsigned lo, unsigned hi)
     if (lo <= 2 && hi >= 1)
         __atomic_add_fetch(&fdtab_epoch2, 1, __ATOMIC_ACQ_REL);
     for (unsigned c = lo / FDTAB_CHUNK; c < FDTAB_MAX / FDTAB_CHUNK && c <= hi / FDTAB_CHUNK; c++) {
-        struct fdent *chunk = __atomic_load_n(&top[c], __ATOMIC_ACQUIRE);
+        struct fdent *chunk = __atomic_load_n(&fdtab_top[c], __ATOMIC_ACQUIRE);
         if (chunk == NULL)
             continue;
         for (unsigned i = 0; i < FDTAB_CHUNK; i++) {

@@ -42,7 +42,16 @@ struct fdent {
 
 extern uint32_t fdtab_epoch2;
 
-struct fdent *fdtab_get(int fd);
+/* The top level: chunk pointers, published with a compare-and-swap (fdtab.c). */
+extern struct fdent *fdtab_top[FDTAB_MAX / FDTAB_CHUNK];
+
+static inline struct fdent *fdtab_get(int fd)
+{
+    if (fd < 0 || fd >= FDTAB_MAX)
+        return NULL;
+    struct fdent *chunk = __atomic_load_n(&fdtab_top[fd / FDTAB_CHUNK], __ATOMIC_ACQUIRE);
+    return chunk ? &chunk[fd % FDTAB_CHUNK] : NULL;
+}
 struct fdent *fdtab_make(int fd);
 void fdtab_forget(int fd);
 void fdtab_forget_range(unsigned lo, unsigned hi);

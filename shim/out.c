@@ -259,7 +259,7 @@ int out_line(int fd, const char *p, size_t n)
     return rc;
 }
 
-void out_flush_mine(void)
+void out_flush_slow(void)
 {
     struct tstate *t = me();
     if (t->lines.len == 0 || t->writing)

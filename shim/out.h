@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "context.h"
+
 struct reqctx;
 struct record_ctx;
 
@@ -37,7 +39,14 @@ size_t out_tag(const struct reqctx *c, char *out, size_t cap);
 /* A record's time, pid, tid and, for context c (NULL or len 0: no request), its ID and fields. */
 void out_record_ctx(const struct reqctx *c, struct record_ctx *rc);
 int out_line(int fd, const char *p, size_t n);
-void out_flush_mine(void);
+void out_flush_slow(void);
+
+static inline void out_flush_mine(void)
+{
+    const struct tstate *t = me();
+    if (__builtin_expect(t->lines.len != 0, 0) && !t->writing)
+        out_flush_slow();
+}
 bool out_readable(const void *p, size_t n);
 /* Moves whenever memory is unmapped (munmap hook): out_readable()'s trust in pages ends. */
 extern uint32_t out_unmaps;

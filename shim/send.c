@@ -259,15 +259,6 @@ static int lay_out(struct conn *c, const struct iovec *iov, int iovcnt, size_t l
     return n;
 }
 
-struct fdent *send_entry(int fd)
-{
-    struct fdent *e = fdtab_get(fd);
-    if (e == NULL)
-        return NULL;
-    uint8_t kind = fdent_kind(e);
-    return (kind == FD_CONN || kind == FD_OUT) && reqtag_on() ? e : NULL;
-}
-
 void send_wrote(int fd, struct fdent *e, const struct iovec *iov, int iovcnt, ssize_t put)
 {
     int saved = errno;

@@ -25,6 +25,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "config.h"
 #include "fdtab.h"
 
 bool send_wanted(const struct fdent *e);
@@ -33,7 +34,14 @@ ssize_t send_lines(int fd, struct fdent *e, const struct iovec *iov, int iovcnt,
 /* Bytes the program wrote on a connection without send_lines (put: what the real call returned). */
 void send_wrote(int fd, struct fdent *e, const struct iovec *iov, int iovcnt, ssize_t put);
 /* The entry of fd when it is a connection (accepted or outbound), else NULL. */
-struct fdent *send_entry(int fd);
+static inline struct fdent *send_entry(int fd)
+{
+    struct fdent *e = fdtab_get(fd);
+    if (e == NULL)
+        return NULL;
+    uint8_t kind = fdent_kind(e);
+    return (kind == FD_CONN || kind == FD_OUT) && reqtag_on() ? e : NULL;
+}
 int send_flush(int fd, struct fdent *e, int flags);
 void connect_started(int fd);
 
