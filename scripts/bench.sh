@@ -257,6 +257,14 @@ cg_run() {
     if ! "$bb/kaclient" "$port" "$n" cg >&2; then
         log "kaclient against $name ($variant) under callgrind failed"
     fi
+    if [ "$name" = nginx ]; then
+        # A graceful stop (QUIT) lets nginx leave on its own, so valgrind prints its total.
+        kill -QUIT "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 600); do
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+    fi
     stop_server 60
     if grep -qiE 'invalid|uninitialised|unhandled|unrecognised|warning' "$vglog"; then
         log "valgrind said about $name ($variant): $(grep -iE 'invalid|uninitialised|unhandled|unrecognised|warning' "$vglog" | head -5 | tr '\n' ' ')"
@@ -285,6 +293,10 @@ callgrind() {
     b1=$(cg_try "$name" shim "$cg_n1")
     b2=$(cg_try "$name" shim "$cg_n2")
     log "callgrind $name: base Ir $a1 ($cg_n1 req) $a2 ($cg_n2 req); shim Ir $b1 $b2"
+    if [ "$a1" = nan ] || [ "$a2" = nan ] || [ "$b1" = nan ] || [ "$b2" = nan ]; then
+        row "$name Ir/request (callgrind, ID present)" "-" "-" "failed" "${budget:+<= +$budget}" "n/a"
+        return
+    fi
     a=$(calc "($a2 - $a1) / ($cg_n2 - $cg_n1)")
     b=$(calc "($b2 - $b1) / ($cg_n2 - $cg_n1)")
     added=$(calc "$b - $a")
@@ -439,6 +451,9 @@ row "heap allocs/request after warm-up (poolserver)" "$(fmt 3 "$al_a")" "$(fmt 3
 
 log "memory per connection"
 ulimit -n 300000 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
+# The per-N rows divide all the shim's memory by N (a fixed part shows at small N); the budget
+# row is the growth per added connection between the two largest N measured.
+mem_n=() mem_kb=()
 for n in 10 1000 10000 100000; do
     if [[ " $conns_list " != *" $n "* ]]; then
         row "shim memory/conn at N=$n (bytes)" "skipped" "skipped" "-" "<= 512" "-"
@@ -456,9 +471,19 @@ for n in 10 1000 10000 100000; do
         row "shim memory/conn at N=$n (bytes)" "$ka kB" "$kb kB" "failed" "<= 512" "n/a"
     else
         per=$(calc "($kb - $ka) * 1024 / $n")
-        row "shim memory/conn at N=$n (bytes)" "$ka kB" "$kb kB" "$(fmt 0 "$per") B/conn" "<= 512" "$(met "$per" '<=' 512)"
+        row "shim memory/conn at N=$n (bytes)" "$ka kB" "$kb kB" "$(fmt 0 "$per") B/conn" "-" "-"
+        mem_n+=("$n")
+        mem_kb+=("$(calc "$kb - $ka")")
     fi
 done
+if [ "${#mem_n[@]}" -ge 2 ]; then
+    i=$((${#mem_n[@]} - 1))
+    lo=${mem_n[$((i - 1))]} hi=${mem_n[$i]}
+    slope=$(calc "(${mem_kb[$i]} - ${mem_kb[$((i - 1))]}) * 1024 / ($hi - $lo)")
+    row "shim memory per added conn, N $lo to $hi (bytes)" "-" "-" "$(fmt 0 "$slope") B/conn" "<= 512" "$(met "$slope" '<=' 512)"
+else
+    row "shim memory per added conn (bytes)" "-" "-" "not enough N" "<= 512" "n/a"
+fi
 
 # ---------------------------------------------------------------- report
 

@@ -5,9 +5,10 @@
 #include <stdint.h>
 #include <sys/mman.h>
 
-/* Each chunk is mapped with SLACK bytes after it that are never handed out: a racing reader that
+/* Chunks are small (a connection class fills one with 56 connections), so a quiet process keeps
+ * little; each chunk is mapped with SLACK bytes after it that are never handed out: a racing reader that
  * reads up to POOL_MAX bytes from any block start stays in mapped memory. */
-enum { CHUNK = 64 * 1024, SLACK = 4096, NCLASS = 8 };
+enum { CHUNK = 16 * 1024, SLACK = 4096, NCLASS = 8 };
 _Static_assert((int)SLACK >= (int)POOL_MAX, "a block read in full never leaves the mapping");
 
 /* Multiples of 16, so every block of a page-aligned chunk is 16-byte aligned; 288 holds a struct

@@ -9,7 +9,8 @@
  *   hex and not all zeros, and copies the 32-hex trace-id into out. Returns false otherwise and
  *   leaves out untouched.
  * - reqid_hex() spells 16 bytes as 32 lowercase hex characters (no terminator).
- * - reqid_generate() writes a fresh 32-hex ID (128 bits from getrandom, never all zeros) into out;
+ * - reqid_generate() writes a fresh 32-hex ID (128 bits from a per-thread generator keyed by getrandom
+ *   and rekeyed in forked children; never all zeros) into out;
  *   it is async-signal-safe, takes no lock and never fails: without getrandom it mixes the clock,
  *   the thread id, the pid and a counter.
  */

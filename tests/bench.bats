@@ -26,6 +26,7 @@ load test_helper
     for n in 10 1000 10000 100000; do
         assert_line --regexp "^\| shim memory/conn at N=$n \(bytes\) +\|"
     done
+    assert_line --regexp '^\| shim memory per added conn, N 10 to 1000 \(bytes\) +\|'
     assert_line --regexp '^- cpu: '
     assert_line --regexp '^- kernel: '
     assert_line --partial 'QUICK'
