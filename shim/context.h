@@ -48,8 +48,11 @@ struct tstate {
     struct lines lines;   /* its partial stderr line, if any (buf is mmap'd on first need) */
     uint8_t writing;      /* inside out_line: a signal handler's write passes through untouched */
     int tid;              /* the kernel's thread id, once asked (0: not yet) */
-    uintptr_t mapped_lo, mapped_hi;  /* the pages of this thread's last checked stderr buffer, */
-    uint32_t mapped_gen;             /* ... as of out_unmaps */
+    struct {
+        uintptr_t lo, hi;  /* memory checked mapped for this thread's last stderr buffers, */
+        uint32_t gen;      /* ... as of out_unmaps */
+    } mapped[2];
+    uint8_t mapped_next;   /* the slot the next check replaces */
 };
 
 extern __thread struct tstate reqtag_tls __attribute__((tls_model("initial-exec")));

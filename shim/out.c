@@ -273,6 +273,21 @@ void out_flush_slow(void)
 
 uint32_t out_unmaps;
 
+static bool mapped(uintptr_t lo, uintptr_t hi)
+{
+    const size_t page = 4096;
+    unsigned char vec[256];
+    for (uintptr_t at = lo; at < hi;) {
+        size_t len = hi - at;
+        if (len > sizeof vec * page)
+            len = sizeof vec * page;
+        if (mincore((void *)at, len, vec) != 0)
+            return false;
+        at += len;
+    }
+    return true;
+}
+
 bool out_readable(const void *p, size_t n)
 {
     if (n == 0)
@@ -283,24 +298,26 @@ bool out_readable(const void *p, size_t n)
         return false;
     struct tstate *t = me();
     uint32_t gen = __atomic_load_n(&out_unmaps, __ATOMIC_ACQUIRE);
-    if (start >= t->mapped_lo && end <= t->mapped_hi && t->mapped_gen == gen)
-        return true; /* pages this thread wrote from a moment ago, nothing unmapped since */
-    size_t page = 4096;
+    for (int k = 0; k < 2; k++)
+        if (start >= t->mapped[k].lo && end <= t->mapped[k].hi && t->mapped[k].gen == gen)
+            return true; /* memory this thread wrote from a moment ago, nothing unmapped since */
     int saved = errno;
-    bool ok = true;
-    uintptr_t lo = start & ~(uintptr_t)(page - 1), at = lo;
-    while (ok && at < end) {
-        unsigned char vec[256];
-        size_t len = end - at;
-        if (len > sizeof vec * page)
-            len = sizeof vec * page;
-        ok = mincore((void *)at, len, vec) == 0;
-        at += len;
+    /* Buffers come from heaps and arenas: one check of the whole 256 KiB window around this one
+     * usually covers the next lines' buffers too; else the pages themselves. */
+    const uintptr_t window = 256 * 1024, page = 4096;
+    uintptr_t lo = start & ~(window - 1), hi = (end + window - 1) & ~(window - 1);
+    bool ok = hi - lo == window && mapped(lo, hi);
+    if (!ok) {
+        lo = start & ~(page - 1);
+        hi = (end + page - 1) & ~(page - 1);
+        ok = mapped(lo, hi);
     }
     if (ok) {
-        t->mapped_lo = lo;
-        t->mapped_hi = (end + page - 1) & ~(uintptr_t)(page - 1);
-        t->mapped_gen = gen;
+        int k = t->mapped_next & 1;
+        t->mapped[k].lo = lo;
+        t->mapped[k].hi = hi;
+        t->mapped[k].gen = gen;
+        t->mapped_next = (uint8_t)(k + 1);
     }
     errno = saved;
     return ok;

@@ -14,8 +14,9 @@
  * - out_tid() and out_pid() are the calling thread's and process's ids, cached.
  * - out_readable() is true when every byte of [p, p+n) lies in mapped memory. write and writev
  *   hand the kernel a buffer it checks (EFAULT); the shim reads that buffer itself, so a hook asks
- *   first and leaves a bad buffer to the real call. Pages the thread checked for its previous
- *   write are trusted until anything is unmapped; else one mincore call per 1 MiB. errno kept.
+ *   first and leaves a bad buffer to the real call. The last two ranges the thread checked (the
+ *   256 KiB window around a buffer when all of it is mapped, else the buffer's pages) are trusted
+ *   until anything is unmapped; else mincore, one call per 1 MiB. errno kept.
  * - out_tag() and out_record_ctx() are the one place a context becomes a tag or a record's keys.
  * - out_init() prepares the per-thread buffers' clean-up; called once, at load.
  */
