@@ -456,19 +456,19 @@ ulimit -n 300000 2>/dev/null || ulimit -n "$(ulimit -Hn)" || true
 mem_n=() mem_kb=()
 for n in 10 1000 10000 100000; do
     if [[ " $conns_list " != *" $n "* ]]; then
-        row "shim memory/conn at N=$n (bytes)" "skipped" "skipped" "-" "<= 512" "-"
+        row "shim memory/conn at N=$n (bytes)" "skipped" "skipped" "-" "-" "-"
         continue
     fi
     if [ "$n" -gt $(($(ulimit -n) - 100)) ]; then
         log "N=$n needs ulimit -n above $n (it is $(ulimit -n))"
-        row "shim memory/conn at N=$n (bytes)" "no fds" "no fds" "-" "<= 512" "n/a"
+        row "shim memory/conn at N=$n (bytes)" "no fds" "no fds" "-" "-" "n/a"
         continue
     fi
     ka=$(conns_run base "$n")
     kb=$(conns_run shim "$n")
     log "conns N=$n: server anonymous memory base ${ka} kB, shim ${kb} kB"
     if [ "$ka" = nan ] || [ "$kb" = nan ]; then
-        row "shim memory/conn at N=$n (bytes)" "$ka kB" "$kb kB" "failed" "<= 512" "n/a"
+        row "shim memory/conn at N=$n (bytes)" "$ka kB" "$kb kB" "failed" "-" "n/a"
     else
         per=$(calc "($kb - $ka) * 1024 / $n")
         row "shim memory/conn at N=$n (bytes)" "$ka kB" "$kb kB" "$(fmt 0 "$per") B/conn" "-" "-"

@@ -191,10 +191,10 @@ static uint32_t spares;
 
 static void free_stack(void *p)
 {
+    /* The thread is ending: whatever alternate stack it has (ours, or one the program set since)
+     * goes, so no late signal can run on memory the next thread gets. */
     stack_t off = {.ss_flags = SS_DISABLE};
-    stack_t cur;
-    if (sigaltstack(NULL, &cur) == 0 && cur.ss_sp == p)
-        sigaltstack(&off, NULL);
+    sigaltstack(&off, NULL);
     if (__atomic_add_fetch(&spares, 1, __ATOMIC_ACQ_REL) <= SPARE_MAX) {
         lifo_push(&spare_stacks, p);
         return;

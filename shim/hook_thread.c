@@ -5,6 +5,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <spawn.h>
 #include <unistd.h>
@@ -20,20 +22,22 @@
 struct start {
     void *(*fn)(void *);
     void *arg;
-    struct reqctx ctx;
+    struct reqctx ctx; /* only when the creator has a request: the block is cut short otherwise */
 };
 
 static void *trampoline(void *p)
 {
-    struct start s = *(struct start *)p;
-    free(p);
-    crash_thread_start();
-    if (s.ctx.len > 0) {
+    struct start *s = p;
+    void *(*fn)(void *) = s->fn;
+    void *arg = s->arg;
+    if (s->ctx.len > 0) {
         struct tstate *t = me();
-        t->ctx = s.ctx;
+        t->ctx = s->ctx;
         t->origin = ORIGIN_INHERITED;
     }
-    return s.fn(s.arg);
+    free(p);
+    crash_thread_start();
+    return fn(arg);
 }
 
 HOOK int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
@@ -47,13 +51,20 @@ HOOK int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(v
     if (!reqtag_on())
         return real(th, attr, fn, arg);
     int saved = errno;
-    struct start *s = malloc(sizeof *s);
+    bool inherit = t->ctx.len > 0;
+    /* Without a request, the block ends inside ctx: just far enough for the trampoline to read
+     * ctx.len (0). */
+    size_t size = inherit ? sizeof(struct start) : offsetof(struct start, ctx) + sizeof t->ctx.len;
+    struct start *s = malloc(size);
     errno = saved;
     if (s == NULL)
         return real(th, attr, fn, arg);
     s->fn = fn;
     s->arg = arg;
-    s->ctx = t->ctx;
+    if (inherit)
+        s->ctx = t->ctx;
+    else
+        s->ctx.len = 0;
     int rc = real(th, attr, trampoline, s);
     if (rc != 0)
         free(s);
