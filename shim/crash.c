@@ -231,10 +231,12 @@ void crash_thread_start(void)
 
 void crash_init(void)
 {
-    have_stack_key = pthread_key_create(&stack_key, free_stack) == 0;
-    if (reqtag_cfg.crash)
+    /* Alternate signal stacks only serve crash reports (a stack overflow still gets one). */
+    if (reqtag_cfg.crash) {
+        have_stack_key = pthread_key_create(&stack_key, free_stack) == 0;
         unwind_init();
-    give_stack(false);
+        give_stack(false);
+    }
     for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
         int sig = fatal_signals[i];
         struct sigaction old;
