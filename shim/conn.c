@@ -23,27 +23,24 @@ static void set_cur(struct conn *c, struct rec *r)
     __atomic_add_fetch(&c->seq, 1, __ATOMIC_RELEASE);
 }
 
-static size_t rec_bytes(const struct rec *r)
+/* A request's record goes back to the pool, unless it is still current (conn_unref clears cur
+ * first, so there everything goes). */
+static void give_back(struct conn *c, struct rec **slot)
 {
-    size_t n = sizeof *r + r->len + r->mlen + r->plen;
-    for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++)
-        n += r->flen[k];
-    return n;
+    if (*slot != NULL && *slot != c->cur)
+        pool_put(*slot, rec_len(*slot));
+    *slot = NULL;
 }
 
-/* Records nothing needs any more go back, oldest first: not current, answered, summarized
- * (when summaries are on), or pushed out of the ring by newer requests. */
+/* Records nothing needs any more go back, oldest first: not current, answered, and summarized
+ * when summaries are on. (head_read keeps at most CONN_RING: heads - low never exceeds it.) */
 static void release(struct conn *c)
 {
     while (c->low < c->heads) {
         struct rec **slot = &c->ring[c->low % CONN_RING];
-        bool needed = c->heads - c->low <= CONN_RING &&
-                      (*slot == c->cur || c->low >= c->answered || (reqtag_cfg.summary && c->low >= c->summarized));
-        if (needed)
+        if (*slot == c->cur || c->low >= c->answered || (reqtag_cfg.summary && c->low >= c->summarized))
             break;
-        if (*slot != NULL && *slot != c->cur)
-            pool_put(*slot, rec_bytes(*slot));
-        *slot = NULL;
+        give_back(c, slot);
         c->low++;
     }
 }
@@ -89,9 +86,8 @@ void conn_unref(struct conn *c)
     if (__atomic_sub_fetch(&c->refs, 1, __ATOMIC_ACQ_REL) != 0)
         return;
     set_cur(c, NULL); /* a thread about to adopt from it sees the change and drops the copy */
-    for (uint32_t k = c->low; k < c->heads && c->heads - k <= CONN_RING; k++)
-        if (c->ring[k % CONN_RING] != NULL)
-            pool_put(c->ring[k % CONN_RING], rec_bytes(c->ring[k % CONN_RING]));
+    for (uint32_t k = c->low; k < c->heads; k++)
+        give_back(c, &c->ring[k % CONN_RING]);
     if (c->parked != NULL)
         pool_put(c->parked, sizeof *c->parked);
     if (c->pend != NULL)
@@ -124,9 +120,7 @@ static void head_read(struct conn *c, const struct scan_head *h)
     /* At most CONN_RING records are kept: the oldest gives its slot up (unless current). */
     struct rec **slot = &c->ring[c->heads % CONN_RING];
     if (c->heads - c->low >= CONN_RING) {
-        if (*slot != NULL && *slot != c->cur)
-            pool_put(*slot, rec_bytes(*slot));
-        *slot = NULL;
+        give_back(c, slot);
         c->low = c->heads - CONN_RING + 1;
     }
     struct rec *rec = pool_get(rec_size(&r));

@@ -73,52 +73,32 @@ static int wait_writable(int fd)
  * writev costs more per call than copying a few hundred bytes here. */
 enum { JOIN_MAX = 1024 };
 
-static int emit_joined(int fd, const struct iovec *iov, int iovcnt, size_t total)
-{
-    ssize_t (*wr)(int, const void *, size_t) = REAL(write);
-    if (wr == NULL) {
-        errno = ENOSYS;
-        return -1;
-    }
-    char buf[JOIN_MAX];
-    size_t at = 0;
-    for (int i = 0; i < iovcnt; i++) {
-        memcpy(buf + at, iov[i].iov_base, iov[i].iov_len);
-        at += iov[i].iov_len;
-    }
-    for (size_t done = 0; done < total;) {
-        ssize_t w = wr(fd, buf + done, total - done);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_writable(fd) == 0)
-                continue;
-            return -1;
-        }
-        if (w == 0) {
-            errno = EIO;
-            return -1;
-        }
-        done += (size_t)w;
-    }
-    return 0;
-}
-
 int out_emit(void *arg, int fd, struct iovec *iov, int iovcnt)
 {
     (void)arg;
+    char joined[JOIN_MAX];
+    struct iovec one;
     size_t total = 0;
     for (int i = 0; i < iovcnt && total <= JOIN_MAX; i++)
         total += iov[i].iov_len;
-    if (iovcnt > 1 && total <= JOIN_MAX)
-        return emit_joined(fd, iov, iovcnt, total);
+    if (iovcnt > 1 && total <= JOIN_MAX) {
+        size_t at = 0;
+        for (int i = 0; i < iovcnt; i++) {
+            memcpy(joined + at, iov[i].iov_base, iov[i].iov_len);
+            at += iov[i].iov_len;
+        }
+        one = (struct iovec){joined, total};
+        iov = &one;
+        iovcnt = 1;
+    }
+    ssize_t (*wr)(int, const void *, size_t) = REAL(write);
     ssize_t (*wv)(int, const struct iovec *, int) = REAL(writev);
-    if (wv == NULL) {
+    if ((iovcnt == 1 && wr == NULL) || (iovcnt > 1 && wv == NULL)) {
         errno = ENOSYS;
         return -1;
     }
     while (iovcnt > 0) {
-        ssize_t w = wv(fd, iov, iovcnt);
+        ssize_t w = iovcnt == 1 ? wr(fd, iov->iov_base, iov->iov_len) : wv(fd, iov, iovcnt);
         if (w < 0) {
             if (errno == EINTR)
                 continue;

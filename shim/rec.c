@@ -72,3 +72,11 @@ void rec_unpack(const struct rec *r, struct reqctx *c)
     }
     __atomic_store_n(&c->len, (uint8_t)len, __ATOMIC_RELEASE);
 }
+
+size_t rec_len(const struct rec *r)
+{
+    size_t n = sizeof *r + r->len + r->mlen + r->plen;
+    for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++)
+        n += r->flen[k];
+    return n;
+}

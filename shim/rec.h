@@ -42,5 +42,7 @@ void rec_pack(struct rec *r, const struct rec_parts *p);
 /* The parts of a context (for packing one that is already whole). */
 void rec_parts_of(const struct reqctx *c, struct rec_parts *p);
 void rec_unpack(const struct rec *r, struct reqctx *c);
+/* The bytes a packed record takes (what rec_size() said when it was packed): its pool size. */
+size_t rec_len(const struct rec *r);
 
 #endif

@@ -1,8 +1,10 @@
-/* resp.c -- follow the responses a server writes: status line, framing headers, body. */
+/* resp.c -- follow the responses a server writes: status line, framing headers, body (whole lines at once when they can be). */
 #include "resp.h"
 
 #include <stdbool.h>
 #include <string.h>
+
+#include "token.h"
 
 enum phase {
     R_START, R_VERSION, R_CODE, R_REASON, R_LINE, R_NAME, R_VALUE, R_SKIP,
@@ -13,11 +15,6 @@ enum { HDR_NONE, HDR_CL, HDR_TE };
 
 static const char cl_name[] = "content-length";
 static const char te_name[] = "transfer-encoding";
-
-static unsigned char lower(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
-}
 
 void resp_init(struct resp *r)
 {
@@ -48,18 +45,11 @@ static void next_message(struct resp *r)
 
 static void value_done(struct resp *r)
 {
-    size_t n = r->vlen;
-    while (n > 0 && (r->val[n - 1] == ' ' || r->val[n - 1] == '\t' || r->val[n - 1] == '\r'))
-        n--;
+    bool whole = r->vlen < sizeof r->val; /* a value cut at sizeof val is not trusted */
+    size_t n = token_trim_end(r->val, r->vlen);
     if (r->hdr == HDR_CL) {
         uint64_t v = 0;
-        int ok = n > 0 && n <= 18 && r->vlen < sizeof r->val;
-        for (size_t i = 0; ok && i < n; i++) {
-            if (r->val[i] < '0' || r->val[i] > '9')
-                ok = 0;
-            else
-                v = v * 10 + (uint64_t)(r->val[i] - '0');
-        }
+        bool ok = whole && token_decimal(r->val, n, &v);
         if (!ok || (r->cl_state == 1 && v != r->length))
             r->cl_state = 2;
         else if (r->cl_state == 0) {
@@ -67,15 +57,7 @@ static void value_done(struct resp *r)
             r->length = v;
         }
     } else if (r->hdr == HDR_TE) {
-        r->chunked = 0;
-        if (n >= 7 && r->vlen < sizeof r->val) {
-            int ok = 1;
-            for (size_t i = 0; i < 7; i++)
-                if (lower((unsigned char)r->val[n - 7 + i]) != (unsigned char)"chunked"[i])
-                    ok = 0;
-            char before = n > 7 ? r->val[n - 8] : ' ';
-            r->chunked = ok && (before == ' ' || before == ',' || before == '\t');
-        }
+        r->chunked = whole && token_chunked_last(r->val, n);
         if (!r->chunked)
             r->cl_state = 2; /* a coding we cannot follow: only the close ends this body */
     }
@@ -98,16 +80,6 @@ static bool status_line(struct resp *r, const char *p)
     return true;
 }
 
-static bool name_is(const char *p, size_t n, const char *lower_name, size_t len)
-{
-    if (n != len)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (lower((unsigned char)p[i]) != (unsigned char)lower_name[i])
-            return false;
-    return true;
-}
-
 /* One complete header line (without its '\n'): the name matched whole, a framing value copied. */
 static void whole_line(struct resp *r, const struct watch *w, const char *line, size_t n)
 {
@@ -115,11 +87,9 @@ static void whole_line(struct resp *r, const struct watch *w, const char *line, 
     if (colon == NULL)
         return;
     size_t nlen = (size_t)(colon - line);
-    for (unsigned k = 0; w != NULL && k < w->n && k < WATCH_MAX; k++)
-        if (name_is(line, nlen, w->name[k], w->len[k]))
-            r->wseen |= (uint8_t)(1u << k);
-    r->hdr = name_is(line, nlen, cl_name, sizeof cl_name - 1)   ? HDR_CL
-             : name_is(line, nlen, te_name, sizeof te_name - 1) ? HDR_TE
+    r->wseen |= watch_names(w, line, nlen);
+    r->hdr = token_name_is(line, nlen, cl_name, sizeof cl_name - 1)   ? HDR_CL
+             : token_name_is(line, nlen, te_name, sizeof te_name - 1) ? HDR_TE
                                                                  : HDR_NONE;
     if (r->hdr == HDR_NONE)
         return;
@@ -273,7 +243,7 @@ size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status
                 r->phase = R_LINE;
             } else {
                 uint8_t keep = 0;
-                unsigned char l = lower(c);
+                unsigned char l = token_lower(c);
                 if ((r->cand & 1) && r->pos < sizeof cl_name - 1 && (unsigned char)cl_name[r->pos] == l)
                     keep |= 1;
                 if ((r->cand & 2) && r->pos < sizeof te_name - 1 && (unsigned char)te_name[r->pos] == l)

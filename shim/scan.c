@@ -1,10 +1,11 @@
-/* scan.c -- incremental HTTP/1.x request-head scanner: one byte-driven state machine per connection. */
+/* scan.c -- incremental HTTP/1.x request-head scanner: whole lines at once, byte steps only for lines cut between reads. */
 #include "scan.h"
 
 #include <stdbool.h>
 #include <string.h>
 
 #include "reqid.h"
+#include "token.h"
 
 enum phase {
     P_START,        /* before a request line; empty lines are skipped */
@@ -26,11 +27,6 @@ enum { MAX_METHOD = 32 };
 
 static const char cl_name[] = "content-length";
 static const char te_name[] = "transfer-encoding";
-
-static unsigned char lower(unsigned char c)
-{
-    return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + 32) : c;
-}
 
 /* RFC 9110 token characters, one bit per byte value. */
 static const uint32_t tchar_bits[8] = {0, 0x03ff6cfa, 0xc7fffffe, 0x57ffffff, 0, 0, 0, 0};
@@ -83,7 +79,7 @@ static void start_name(struct scan *s, const struct reqtag_config *cfg, const st
 /* Narrow the candidate names by the byte at position pos of the name. */
 static void match_name(struct scan *s, const struct reqtag_config *cfg, unsigned char c, const struct watch *w)
 {
-    c = lower(c);
+    c = token_lower(c);
     s->wcand = watch_step(w, s->wcand, s->pos, c);
     uint32_t keep = 0;
     for (unsigned i = 0; i < cfg->nheaders && i < REQTAG_MAX_HEADERS; i++)
@@ -151,21 +147,13 @@ static void keep_byte(struct scan *s, struct scan_buf *b, unsigned char c)
 
 static void value_done(struct scan *s, struct scan_buf *b, const struct reqtag_config *cfg)
 {
-    size_t n = s->cur_len < sizeof b->cur ? s->cur_len : sizeof b->cur;
-    while (n > 0 && (b->cur[n - 1] == ' ' || b->cur[n - 1] == '\t' || b->cur[n - 1] == '\r'))
-        n--;
+    size_t n = token_trim_end(b->cur, s->cur_len < sizeof b->cur ? s->cur_len : sizeof b->cur);
     if (s->fhdr != 0)
         field_value(s, b, n); /* first: a traceparent ID below rewrites cur */
     s->fhdr = 0;
     if (s->hdr == H_CL) {
         uint64_t v = 0;
-        int ok = !s->bad && n > 0 && n <= 18;
-        for (size_t i = 0; ok && i < n; i++) {
-            if (b->cur[i] < '0' || b->cur[i] > '9')
-                ok = 0;
-            else
-                v = v * 10 + (uint64_t)(b->cur[i] - '0');
-        }
+        bool ok = !s->bad && token_decimal(b->cur, n, &v);
         if (!ok || (s->cl_state == 1 && v != s->body_left))
             s->cl_state = 2;
         else if (s->cl_state == 0) {
@@ -173,18 +161,7 @@ static void value_done(struct scan *s, struct scan_buf *b, const struct reqtag_c
             s->body_left = v;
         }
     } else if (s->hdr == H_TE) {
-        /* Chunked is framing only when it is the last coding listed. */
-        size_t end = n;
-        s->chunked = 0;
-        if (end >= 7) {
-            size_t st = end - 7;
-            int ok = 1;
-            for (size_t i = 0; i < 7; i++)
-                if (lower((unsigned char)b->cur[st + i]) != (unsigned char)"chunked"[i])
-                    ok = 0;
-            if (ok && (st == 0 || b->cur[st - 1] == ' ' || b->cur[st - 1] == ',' || b->cur[st - 1] == '\t'))
-                s->chunked = 1;
-        }
+        s->chunked = token_chunked_last(b->cur, n);
         if (s->bad)
             s->cl_state = 2; /* a transfer-encoding we could not read: do not guess the framing */
     } else if (s->hdr < cfg->nheaders && s->hdr < s->best_rank && !s->bad) {
@@ -204,16 +181,6 @@ static void value_done(struct scan *s, struct scan_buf *b, const struct reqtag_c
         s->held_rank = s->hdr;
     }
     s->hdr = H_NONE;
-}
-
-static bool name_is(const char *p, size_t n, const char *lower_name, size_t len)
-{
-    if (n != len)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (lower((unsigned char)p[i]) != (unsigned char)lower_name[i])
-            return false;
-    return true;
 }
 
 /* A whole request line (without its '\n'): METHOD SP target SP HTTP/1.x, then CRs. On anything
@@ -255,20 +222,18 @@ static void whole_line(struct scan *s, struct scan_buf *b, const struct reqtag_c
     if (colon == NULL)
         return; /* not a header line we can use */
     size_t nlen = (size_t)(colon - line);
-    for (unsigned k = 0; w != NULL && k < w->n && k < WATCH_MAX; k++)
-        if (name_is(line, nlen, w->name[k], w->len[k]))
-            s->wseen |= (uint8_t)(1u << k);
+    s->wseen |= watch_names(w, line, nlen);
     s->hdr = H_NONE;
-    if (name_is(line, nlen, cl_name, sizeof cl_name - 1))
+    if (token_name_is(line, nlen, cl_name, sizeof cl_name - 1))
         s->hdr = H_CL;
-    else if (name_is(line, nlen, te_name, sizeof te_name - 1))
+    else if (token_name_is(line, nlen, te_name, sizeof te_name - 1))
         s->hdr = H_TE;
     for (unsigned k = 0; s->hdr == H_NONE && k < cfg->nheaders && k < REQTAG_MAX_HEADERS; k++)
-        if (name_is(line, nlen, cfg->header[k], cfg->header_len[k]))
+        if (token_name_is(line, nlen, cfg->header[k], cfg->header_len[k]))
             s->hdr = (uint8_t)k;
     s->fhdr = 0;
     for (unsigned k = 0; k < cfg->nfields && k < REQTAG_MAX_FIELDS; k++)
-        if (s->fhdr == 0 && name_is(line, nlen, cfg->field_hdr[k], cfg->field_hdr_len[k]))
+        if (s->fhdr == 0 && token_name_is(line, nlen, cfg->field_hdr[k], cfg->field_hdr_len[k]))
             s->fhdr = (uint8_t)(k + 1);
     if (s->hdr == H_NONE && s->fhdr == 0)
         return;

@@ -36,6 +36,7 @@ int main(void)
     memset(block, 0x77, sizeof block);
     rec_pack((struct rec *)block, &parts);
     CHECK((unsigned char)block[n] == 0x77, "packing writes exactly rec_size bytes");
+    CHECK(rec_len((const struct rec *)block) == n, "rec_len of the packed record is its rec_size");
     memset(&out, 0x55, sizeof out);
     rec_unpack((const struct rec *)block, &out);
     CHECK(same(&c, &out), "unpack gives the context back");
