@@ -420,11 +420,31 @@ static int parse_format(const char *v, struct reqtag_config *cfg, const char **w
     return 0;
 }
 
+static void first_letter(struct reqtag_config *cfg, char c)
+{
+    unsigned char lo = (unsigned char)c, up = (lo >= 'a' && lo <= 'z') ? (unsigned char)(lo - 32) : lo;
+    cfg->name_first[lo >> 5] |= 1u << (lo & 31);
+    cfg->name_first[up >> 5] |= 1u << (up & 31);
+}
+
+static void derive(struct reqtag_config *cfg)
+{
+    memset(cfg->name_first, 0, sizeof cfg->name_first);
+    first_letter(cfg, 'c');
+    first_letter(cfg, 't');
+    for (unsigned k = 0; k < cfg->nheaders && k < REQTAG_MAX_HEADERS; k++)
+        first_letter(cfg, cfg->header[k][0]);
+    for (unsigned k = 0; k < cfg->nfields && k < REQTAG_MAX_FIELDS; k++)
+        first_letter(cfg, cfg->field_hdr[k][0]);
+}
+
 int settings_parse_one(const struct reqtag_setting *s, const char *value, struct reqtag_config *cfg,
                        const char **why)
 {
     *why = "";
-    return s->parse(value, cfg, why);
+    int rc = s->parse(value, cfg, why);
+    derive(cfg); /* whatever changed, the derived parts follow */
+    return rc;
 }
 
 const struct reqtag_setting *settings_find(const char *env)
@@ -441,9 +461,7 @@ void settings_load(struct reqtag_config *cfg, settings_get_fn get, settings_warn
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < reqtag_nsettings; i++)
         (void)settings_parse_one(&reqtag_settings[i], reqtag_settings[i].def, cfg, &why);
-    if (get == NULL)
-        return;
-    for (size_t i = 0; i < reqtag_nsettings; i++) {
+    for (size_t i = 0; get != NULL && i < reqtag_nsettings; i++) {
         const struct reqtag_setting *s = &reqtag_settings[i];
         const char *v = get(s->env);
         if (v == NULL)

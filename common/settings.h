@@ -78,6 +78,10 @@ struct reqtag_config {
     char field_name[REQTAG_MAX_FIELDS][REQTAG_MAX_FIELD_NAME + 1];
     uint8_t field_hdr_len[REQTAG_MAX_FIELDS];     /* header names, lowercase */
     char field_hdr[REQTAG_MAX_FIELDS][REQTAG_MAX_HEADER_LEN + 1];
+    /* Derived (settings_load, settings_parse_one): one bit per byte value that starts (in either case) a request
+     * header name the shim reads (the ID headers, field headers, Content-Length,
+     * Transfer-Encoding), so a scanner passes over every other line without comparing names. */
+    uint32_t name_first[8];
 };
 
 struct reqtag_setting {

@@ -21,7 +21,8 @@ size_t rec_size(const struct rec_parts *p)
 static char *put(char *d, uint8_t *len, const char *src, size_t n, size_t max)
 {
     *len = (uint8_t)clamp(n, max);
-    memcpy(d, src, *len);
+    if (*len > 0) /* most parts are empty (fields, often method and path): no call for those */
+        memcpy(d, src, *len);
     return d + *len;
 }
 
@@ -67,7 +68,8 @@ void rec_unpack(const struct rec *r, struct reqctx *c)
     d += c->plen;
     for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++) {
         c->flen[k] = (uint8_t)clamp(r->flen[k], REQTAG_MAX_FIELD);
-        memcpy(c->field[k], d, c->flen[k]);
+        if (c->flen[k] > 0)
+            memcpy(c->field[k], d, c->flen[k]);
         d += c->flen[k];
     }
     __atomic_store_n(&c->len, (uint8_t)len, __ATOMIC_RELEASE);

@@ -213,11 +213,19 @@ static bool request_line(struct scan *s, struct scan_buf *b, const char *line, s
     return true;
 }
 
+/* Could a header name starting with c be one we look for? Most lines answer no here. */
+static bool wanted_first(const struct reqtag_config *cfg, unsigned char c)
+{
+    return (cfg->name_first[c >> 5] >> (c & 31)) & 1;
+}
+
 /* One complete header line (without its '\n'), as the byte-by-byte states would take it: the
  * name up to the colon is matched whole; a value we keep is copied at once. */
 static void whole_line(struct scan *s, struct scan_buf *b, const struct reqtag_config *cfg, const struct watch *w,
                        const char *line, size_t n)
 {
+    if (w == NULL && !wanted_first(cfg, (unsigned char)line[0]))
+        return; /* most lines: no name we look for starts with this letter */
     const char *colon = memchr(line, ':', n);
     if (colon == NULL)
         return; /* not a header line we can use */
@@ -263,27 +271,47 @@ static void commit_held(struct scan *s, struct scan_buf *b)
     s->fheld = 0;
 }
 
-/* The empty line: report the head and set up its body's framing. */
+/* At the start of header lines, with no watch: take whole lines one after another without going
+ * round the byte states. Returns the offset of the first byte not taken (a line cut between
+ * reads, a fold, the blank line, anything odd): the byte states go on from there. */
+static size_t whole_lines(struct scan *s, struct scan_buf *b, const struct reqtag_config *cfg, const char *buf,
+                          size_t i, size_t len)
+{
+    while (i < len && is_tchar((unsigned char)buf[i])) {
+        const char *nl = memchr(buf + i, '\n', len - i);
+        if (nl == NULL)
+            break;
+        if (s->held || s->fheld)
+            commit_held(s, b); /* this line does not fold onto the last value */
+        s->hdr = H_NONE;
+        s->fhdr = 0;
+        if (wanted_first(cfg, (unsigned char)buf[i]))
+            whole_line(s, b, cfg, NULL, buf + i, (size_t)(nl - (buf + i)));
+        i = (size_t)(nl - buf) + 1;
+    }
+    return i;
+}
+
+/* The empty line: report the head (pointing into b) and set up its body's framing. */
 static void head_done(struct scan *s, struct scan_buf *b, const struct reqtag_config *cfg, struct scan_head *head)
 {
-    head->idlen = 0;
     head->is_head = s->method_head == 5;
     head->mlen = s->mlen < REQTAG_MAX_METHOD ? s->mlen : REQTAG_MAX_METHOD;
     head->plen = s->plen < REQTAG_MAX_PATH ? s->plen : REQTAG_MAX_PATH;
-    memcpy(head->method, b->method, head->mlen);
-    memcpy(head->path, b->path, head->plen);
+    head->method = b->method;
+    head->path = b->path;
+    head->id = b->best;
+    head->idlen = 0;
     head->traceparent = 0;
     head->trace_flags = 0;
     if (s->best_rank != 0xff && s->best_len <= REQTAG_MAX_ID) {
-        memcpy(head->id, b->best, s->best_len);
         head->idlen = s->best_len;
         head->traceparent = s->best_rank < cfg->nheaders && cfg->header_traceparent[s->best_rank];
         head->trace_flags = s->best_flags;
     }
-    for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++) {
-        head->flen[k] = s->flen[k] <= REQTAG_MAX_FIELD ? s->flen[k] : 0;
-        memcpy(head->field[k], b->fval[k], head->flen[k]);
-    }
+    memcpy(head->flen, s->flen, sizeof head->flen); /* field_value() kept each within REQTAG_MAX_FIELD */
+    for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++)
+        head->field[k] = b->fval[k];
     int chunked = s->chunked, cl = s->cl_state;
     uint64_t len = s->body_left;
     new_request(s);
@@ -382,6 +410,13 @@ size_t scan_feed_watch(struct scan *s, struct scan_buf *b, const struct reqtag_c
             }
             break;
         case P_LINE:
+            if (w == NULL) {
+                size_t j = whole_lines(s, b, cfg, buf, i, len);
+                if (j != i) {
+                    i = j;
+                    continue;
+                }
+            }
             if (c == ' ' || c == '\t') {
                 /* obs-fold: the previous value goes on, so an ID held from it is not safe. */
                 s->held = 0;

@@ -40,17 +40,18 @@
 
 enum scan_status { SCAN_NEED_MORE, SCAN_HEAD, SCAN_OPAQUE, SCAN_BLANK };
 
+/* A completed head. The pointers point into the scan_buf given to scan_feed(): valid until the
+ * next scan_feed() call with that buffer (copy what you keep before feeding more). */
 struct scan_head {
     uint8_t is_head;      /* the method was HEAD: its response has no body */
     uint8_t mlen, plen;   /* method and target as read (the target cut at REQTAG_MAX_PATH) */
-    char method[REQTAG_MAX_METHOD];
-    char path[REQTAG_MAX_PATH];
+    const char *method, *path;
     uint8_t traceparent;  /* the ID is a traceparent's trace-id */
     uint8_t trace_flags;  /* ... and these were its flags */
     uint8_t idlen;
-    char id[REQTAG_MAX_ID];
+    const char *id;
     uint8_t flen[REQTAG_MAX_FIELDS];  /* REQTAG_FIELDS values (0: absent or unsafe) */
-    char field[REQTAG_MAX_FIELDS][REQTAG_MAX_FIELD];
+    const char *field[REQTAG_MAX_FIELDS];
 };
 
 struct scan {

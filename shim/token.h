@@ -20,9 +20,12 @@ static inline bool token_name_is(const char *p, size_t n, const char *lower_name
 {
     if (n != len)
         return false;
-    for (size_t i = 0; i < n; i++)
-        if (token_lower((unsigned char)p[i]) != (unsigned char)lower_name[i])
+    for (size_t i = 0; i < n; i++) {
+        /* Equal, or differing only in the case bit where the name has a letter. */
+        unsigned char want = (unsigned char)lower_name[i], d = (unsigned char)p[i] ^ want;
+        if (d != 0 && (d != 0x20 || (unsigned char)(want - 'a') > 'z' - 'a'))
             return false;
+    }
     return true;
 }
 

@@ -526,7 +526,10 @@ static void expect_fields(const char *name, const char *req, const char *tenant,
     for (size_t k = 0; k <= len; k++) {
         struct scan s;
         struct scan_buf b;
-        struct scan_head h, got;
+        struct scan_head h;
+        /* The head points into b, which the next call may reuse: copy the fields out. */
+        uint8_t glen[2] = {0, 0};
+        char gval[2][REQTAG_MAX_FIELD];
         enum scan_status st;
         int heads = 0;
         scan_init(&s);
@@ -541,7 +544,10 @@ static void expect_fields(const char *name, const char *req, const char *tenant,
                     memset(&b, 0xa5, sizeof b);
                 at += scan_feed(&s, &b, &cfg_fields, req + at, end - at, &st, &h);
                 if (st == SCAN_HEAD) {
-                    got = h;
+                    for (int f = 0; f < 2; f++) {
+                        glen[f] = h.flen[f] <= REQTAG_MAX_FIELD ? h.flen[f] : 0;
+                        memcpy(gval[f], h.field[f], glen[f]);
+                    }
                     heads++;
                 }
             }
@@ -550,12 +556,12 @@ static void expect_fields(const char *name, const char *req, const char *tenant,
         bool ok = heads == 1;
         for (int f = 0; ok && f < 2; f++) {
             size_t wl = want[f] ? strlen(want[f]) : 0;
-            ok = got.flen[f] == wl && memcmp(got.field[f], want[f] ? want[f] : "", wl) == 0;
+            ok = glen[f] == wl && memcmp(gval[f], want[f] ? want[f] : "", wl) == 0;
         }
         if (!ok) {
             CHECK(false, "%s (%s)", name, k == len ? "byte by byte" : "split");
             unit_diag("split at %zu: heads %d, tenant \"%.*s\", user \"%.*s\"", k, heads,
-                      heads ? got.flen[0] : 0, got.field[0], heads ? got.flen[1] : 0, got.field[1]);
+                      glen[0], gval[0], glen[1], gval[1]);
             return;
         }
     }
