@@ -436,6 +436,10 @@ static void derive(struct reqtag_config *cfg)
         first_letter(cfg, cfg->header[k][0]);
     for (unsigned k = 0; k < cfg->nfields && k < REQTAG_MAX_FIELDS; k++)
         first_letter(cfg, cfg->field_hdr[k][0]);
+    cfg->want_line = cfg->summary;
+    for (unsigned k = 0; k < cfg->format.nseg && k < REQTAG_MAX_SEGMENTS; k++)
+        if (cfg->format.seg[k].kind == TAG_METHOD || cfg->format.seg[k].kind == TAG_PATH)
+            cfg->want_line = true;
 }
 
 int settings_parse_one(const struct reqtag_setting *s, const char *value, struct reqtag_config *cfg,

@@ -82,6 +82,7 @@ struct reqtag_config {
      * header name the shim reads (the ID headers, field headers, Content-Length,
      * Transfer-Encoding), so a scanner passes over every other line without comparing names. */
     uint32_t name_first[8];
+    bool want_line;  /* derived: a request's method and target are shown ({method}, {path}, summaries) */
 };
 
 struct reqtag_setting {

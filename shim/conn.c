@@ -97,8 +97,11 @@ void conn_unref(struct conn *c)
 
 static void head_read(struct conn *c, const struct scan_head *h)
 {
-    struct rec_parts r = {.start_ns = mono_ns(), .method = h->method, .mlen = h->mlen, .path = h->path,
-                          .plen = h->plen};
+    struct rec_parts r = {.start_ns = mono_ns(), .method = h->method, .path = h->path};
+    if (reqtag_cfg.want_line) { /* kept only when shown: most formats never do */
+        r.mlen = h->mlen;
+        r.plen = h->plen;
+    }
     char gen[REQTAG_GEN_ID_LEN];
     if (h->idlen > 0) {
         r.id = h->id;

@@ -245,8 +245,37 @@ static void test_good(void)
     CHECK(rc == -1 && why && why[0], "settings_parse_one: -1 with a reason");
 }
 
+static bool first_is(const struct reqtag_config *cfg, unsigned char c)
+{
+    return (cfg->name_first[c >> 5] >> (c & 31)) & 1;
+}
+
+/* What settings_load derives for the scanners. */
+static void test_derived(void)
+{
+    struct reqtag_config cfg;
+    memset(env_name, 0, sizeof env_name);
+    load(&cfg);
+    CHECK(!cfg.want_line, "default: method and target are not kept");
+    CHECK(first_is(&cfg, 'x') && first_is(&cfg, 'X') && first_is(&cfg, 'c') && first_is(&cfg, 'T') &&
+              !first_is(&cfg, 'h') && !first_is(&cfg, 'U') && !first_is(&cfg, 'a'),
+          "default first letters: x, c, t in both cases, and no others");
+    set_env(0, "REQTAG_HEADER", "Request-Id,traceparent");
+    set_env(1, "REQTAG_FIELDS", "tenant=Org-Tenant");
+    set_env(2, "REQTAG_FORMAT", "{path} {id} ");
+    load(&cfg);
+    CHECK(first_is(&cfg, 'r') && first_is(&cfg, 'O') && !first_is(&cfg, 'x') && cfg.want_line,
+          "first letters follow REQTAG_HEADER and REQTAG_FIELDS; {path} keeps the request line");
+    set_env(1, NULL, NULL);
+    set_env(2, "REQTAG_SUMMARY", "1");
+    load(&cfg);
+    CHECK(cfg.want_line, "summaries keep the request line");
+    memset(env_name, 0, sizeof env_name);
+}
+
 int main(void)
 {
+    test_derived();
     test_defaults();
     test_bad();
     test_good();
