@@ -28,8 +28,7 @@ static const int fatal_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SI
 static struct sigaction chained[NSIGS]; /* what the program believes is installed */
 static bool owned[NSIGS];               /* the kernel runs on_fatal for this signal */
 static int in_fatal;                    /* a report is being made (nested signals just die) */
-static pthread_key_t stack_key;
-static bool have_stack_key;
+static bool thread_stacks; /* REQTAG_CRASH: every thread the shim starts gets an alternate stack */
 
 /* Used only inside the handler, one crash at a time. */
 static char maps_text[MAPS_MAX];
@@ -189,8 +188,10 @@ enum { SPARE_MAX = 64 };
 static struct lifo spare_stacks;
 static uint32_t spares;
 
-static void free_stack(void *p)
+void crash_thread_end(void *p)
 {
+    if (p == NULL)
+        return;
     /* The thread is ending: whatever alternate stack it has (ours, or one the program set since)
      * goes, so no late signal can run on memory the next thread gets. */
     stack_t off = {.ss_flags = SS_DISABLE};
@@ -203,39 +204,40 @@ static void free_stack(void *p)
     munmap(p, ALT_STACK);
 }
 
-/* A new thread (fresh) has no alternate stack yet: no need to ask the kernel. */
-static void give_stack(bool fresh)
+/* A new thread (fresh) has no alternate stack yet: no need to ask the kernel. Returns the stack
+ * given, NULL when none. */
+static void *give_stack(bool fresh)
 {
     stack_t cur;
     if (!fresh && (sigaltstack(NULL, &cur) != 0 || !(cur.ss_flags & SS_DISABLE)))
-        return; /* the program has its own */
+        return NULL; /* the program has its own */
     void *m = fresh ? lifo_pop(&spare_stacks) : NULL;
     if (m != NULL)
         __atomic_sub_fetch(&spares, 1, __ATOMIC_ACQ_REL);
     else
         m = mmap(NULL, ALT_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (m == MAP_FAILED)
-        return;
+        return NULL;
     stack_t ss = {.ss_sp = m, .ss_size = ALT_STACK, .ss_flags = 0};
-    if (sigaltstack(&ss, NULL) != 0 || (fresh && pthread_setspecific(stack_key, m) != 0)) {
+    if (sigaltstack(&ss, NULL) != 0) {
         munmap(m, ALT_STACK);
-        return;
+        return NULL;
     }
+    return m;
 }
 
-void crash_thread_start(void)
+void *crash_thread_start(void)
 {
-    if (have_stack_key)
-        give_stack(true);
+    return thread_stacks ? give_stack(true) : NULL;
 }
 
 void crash_init(void)
 {
     /* Alternate signal stacks only serve crash reports (a stack overflow still gets one). */
     if (reqtag_cfg.crash) {
-        have_stack_key = pthread_key_create(&stack_key, free_stack) == 0;
+        thread_stacks = true;
         unwind_init();
-        give_stack(false);
+        (void)give_stack(false); /* the main thread's: kept for the life of the process */
     }
     for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
         int sig = fatal_signals[i];

@@ -15,6 +15,7 @@
 #include "crash.h"
 #include "context.h"
 #include "out.h"
+#include "pool.h"
 #include "proc.h"
 #include "spawn.h"
 #include "real.h"
@@ -25,19 +26,38 @@ struct start {
     struct reqctx ctx; /* only when the creator has a request: the block is cut short otherwise */
 };
 
+_Static_assert(sizeof(struct start) <= POOL_MAX, "a start block fits the shim's pool");
+
+/* Without a request, the block ends inside ctx: just far enough for the trampoline to read
+ * ctx.len (0). */
+static size_t start_size(bool inherit)
+{
+    return inherit ? sizeof(struct start) : offsetof(struct start, ctx) + sizeof(uint8_t);
+}
+
 static void *trampoline(void *p)
 {
     struct start *s = p;
     void *(*fn)(void *) = s->fn;
     void *arg = s->arg;
-    if (s->ctx.len > 0) {
+    bool inherit = s->ctx.len > 0;
+    if (inherit) {
         struct tstate *t = me();
         t->ctx = s->ctx;
         t->origin = ORIGIN_INHERITED;
     }
-    free(p);
-    crash_thread_start();
-    return fn(arg);
+    /* The shim's pool, not malloc: a thread that never allocates must not get a malloc arena
+     * and cache set up (and torn down at exit) because of us. */
+    pool_put(p, start_size(inherit));
+    /* The alternate stack goes back as the thread ends, however it ends (return, pthread_exit,
+     * cancellation): a cleanup handler, not a key destructor, so a thread that sets no
+     * thread-specific data of its own does not pay for glibc's destructor pass. */
+    void *stack = crash_thread_start();
+    void *ret;
+    pthread_cleanup_push(crash_thread_end, stack);
+    ret = fn(arg);
+    pthread_cleanup_pop(1);
+    return ret;
 }
 
 HOOK int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(void *), void *arg)
@@ -52,10 +72,7 @@ HOOK int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(v
         return real(th, attr, fn, arg);
     int saved = errno;
     bool inherit = t->ctx.len > 0;
-    /* Without a request, the block ends inside ctx: just far enough for the trampoline to read
-     * ctx.len (0). */
-    size_t size = inherit ? sizeof(struct start) : offsetof(struct start, ctx) + sizeof t->ctx.len;
-    struct start *s = malloc(size);
+    struct start *s = pool_get(start_size(inherit));
     errno = saved;
     if (s == NULL)
         return real(th, attr, fn, arg);
@@ -67,7 +84,7 @@ HOOK int pthread_create(pthread_t *th, const pthread_attr_t *attr, void *(*fn)(v
         s->ctx.len = 0;
     int rc = real(th, attr, trampoline, s);
     if (rc != 0)
-        free(s);
+        pool_put(s, start_size(inherit));
     errno = saved;
     return rc;
 }

@@ -70,3 +70,21 @@ line_no() {
         assert_equal "$(grep -cx "\[many-$i\] path=/grandchild via=grandchild" "$ERR")" 1
     done
 }
+
+# vm_after MODE N: kB of address space threadends has after N threads that end by MODE, under the shim.
+vm_after() {
+    LD_PRELOAD="$LIBREQTAG" "$FIXTURES/threadends" "$1" "$2" | awk '/^vmsize/ {print $2}'
+}
+
+@test "threads ending by return, pthread_exit or cancellation give their signal stacks back" {
+    local mode few many
+    for mode in return exit cancel; do
+        few=$(vm_after "$mode" 5)
+        many=$(vm_after "$mode" 2000)
+        echo "$mode: $few kB after 5 threads, $many kB after 2000"
+        [ -n "$few" ] && [ -n "$many" ]
+        # A signal stack kept per ended thread would add 2000 of them (over 100 MB); given back,
+        # the next thread reuses it.
+        [ "$many" -le $((few + 4096)) ]
+    done
+}
