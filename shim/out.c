@@ -2,9 +2,9 @@
 #include "out.h"
 
 #include <errno.h>
-#include <stddef.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -28,7 +28,7 @@ enum { LINE_BUF = 64 * 1024, FAST_LINE = 4096 };
  * Lines of up to a few hundred bytes touch only its first page. */
 struct fastbuf {
     bool pre_ready;   /* out starts with split.pre */
-    char out[TAG_MAX + FAST_LINE + 16];
+    char out[TAG_MAX + FAST_LINE + 16];  /* + 16: the 16-byte moves of the tag may overshoot */
 };
 
 #define MAP_SIZE (LINE_BUF + sizeof(struct fastbuf))
@@ -89,10 +89,6 @@ static int wait_writable(int fd)
             return -1;
     return 0;
 }
-
-/* A short line in pieces (tag, held start, rest) leaves through one plain write: the kernel's
- * writev costs more per call than copying a few hundred bytes here. */
-enum { JOIN_MAX = 1024 };
 
 /* After a failed write: true when it is worth another try (EINTR; EAGAIN once fd is writable). */
 static bool retry(int fd)
@@ -156,6 +152,10 @@ static int write_all(int fd, struct iovec *iov, int iovcnt)
     }
     return 0;
 }
+
+/* A short line in pieces (tag, held start, rest) leaves through one plain write: the kernel's
+ * writev costs more per call than copying a few hundred bytes here. */
+enum { JOIN_MAX = 1024 };
 
 int out_emit(void *arg, int fd, struct iovec *iov, int iovcnt)
 {

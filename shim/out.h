@@ -19,7 +19,8 @@
  *   until anything is unmapped; else mincore, one call per 1 MiB. errno kept. out_readable_check()
  *   is the same answer without looking at the two ranges (it records the range it checked).
  * - out_tag() and out_record_ctx() are the one place a context becomes a tag or a record's keys.
- * - out_init() prepares the per-thread buffers' clean-up; called once, at load.
+ * - out_init() prepares the per-thread buffers' clean-up and the tag's split (tag_split); called
+ *   once, at load, once the settings are read.
  */
 #ifndef REQTAG_OUT_H
 #define REQTAG_OUT_H
