@@ -20,7 +20,7 @@
 #include "strbuf.h"
 
 /* Should this thread's bytes for fd go through line assembly? */
-static bool taken(int fd)
+static inline __attribute__((always_inline)) bool taken(int fd)
 {
     struct tstate *t = me();
     /* Inside the shim already (a signal handler's write): only a record stream takes it. */

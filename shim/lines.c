@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+/* Set up by cnt = 0 alone: clearing all LINES_IOV entries would cost more than a short line. */
 struct batch {
     struct iovec iov[LINES_IOV];
     int cnt;
@@ -31,7 +32,8 @@ int lines_flush(struct lines *l, lines_emit_fn emit, void *arg)
 {
     if (l->len == 0)
         return 0;
-    struct batch b = {.cnt = 0};
+    struct batch b;
+    b.cnt = 0;
     add(&b, l->buf, l->len);
     l->len = 0;
     l->open = true;
@@ -49,7 +51,8 @@ static int hold(struct lines *l, const char *tag, size_t taglen, const char *p, 
         l->len += t + n;
         return 0;
     }
-    struct batch b = {.cnt = 0};
+    struct batch b;
+    b.cnt = 0;
     add(&b, l->buf, l->len);
     add(&b, tag, t);
     add(&b, p, n);
@@ -67,7 +70,8 @@ int lines_write(struct lines *l, int fd, const char *tag, size_t taglen, const c
         l->open = false;
         l->fd = fd;
     }
-    struct batch b = {.cnt = 0};
+    struct batch b;
+    b.cnt = 0;
     size_t i = 0;
     while (i < n) {
         const char *nl = memchr(p + i, '\n', n - i);

@@ -16,6 +16,9 @@
  * - lines_flush() sends the pending piece, if any; the line stays open (its end will not be tagged
  *   again). Returns 0 or -1 as above.
  * - lines_busy() is true while a piece is pending or a line is open: its next bytes belong to it.
+ * - lines_whole() is true when n bytes (n > 0) are exactly one line, ending in its only newline, and
+ *   nothing is pending or open: lines_write() would send tag and line as one emit and leave the state
+ *   as it was (fd aside, which only counts while busy), so a caller may send them itself.
  * - emit gets at most LINES_IOV iovecs and must write all of them or fail.
  */
 #ifndef REQTAG_LINES_H
@@ -23,6 +26,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 #include <sys/uio.h>
 
 enum { LINES_IOV = 64 };
@@ -44,6 +48,11 @@ int lines_flush(struct lines *l, lines_emit_fn emit, void *arg);
 static inline bool lines_busy(const struct lines *l)
 {
     return l->len > 0 || l->open;
+}
+
+static inline bool lines_whole(const struct lines *l, const char *p, size_t n)
+{
+    return !lines_busy(l) && p[n - 1] == '\n' && memchr(p, '\n', n - 1) == NULL;
 }
 
 #endif

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -20,7 +21,17 @@
 #include "strbuf.h"
 #include "tag.h"
 
-enum { LINE_BUF = 64 * 1024 };
+enum { LINE_BUF = 64 * 1024, FAST_LINE = 4096 };
+
+/* Mapped right after the held-piece buffer: a whole line is built here, tag then line, and leaves
+ * as one buffer. With a split format (tag_split) the leading literal stays in place between lines.
+ * Lines of up to a few hundred bytes touch only its first page. */
+struct fastbuf {
+    bool pre_ready;   /* out starts with split.pre */
+    char out[TAG_MAX + FAST_LINE + 16];  /* + 16: the 16-byte moves of the tag may overshoot */
+};
+
+#define MAP_SIZE (LINE_BUF + sizeof(struct fastbuf))
 
 static pthread_key_t buf_key;
 static int have_key;
@@ -34,23 +45,33 @@ static void buf_release(void *buf)
         t->lines.buf = NULL;
         t->lines.cap = 0;
     }
-    munmap(buf, LINE_BUF);
+    munmap(buf, MAP_SIZE);
 }
+
+/* The format as pre + ID + post, when it has that shape; fixed at load, like the format. A short
+ * post is also kept padded to 16 bytes: copied whole, it is a couple of moves, not a call (the
+ * bytes past it are overwritten by the line). */
+static struct tag_split split;
+static bool is_split;
+static char post16[16];
 
 void out_init(void)
 {
     have_key = pthread_key_create(&buf_key, buf_release) == 0;
+    is_split = tag_split(&reqtag_cfg.format, &split);
+    if (is_split && split.postlen <= sizeof post16)
+        memcpy(post16, split.post, split.postlen);
 }
 
 static void get_buffer(struct tstate *t)
 {
     if (!have_key)
         return; /* without the exit hook a held piece could be lost: hold nothing */
-    void *m = mmap(NULL, LINE_BUF, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    void *m = mmap(NULL, MAP_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED)
         return;
     if (pthread_setspecific(buf_key, m) != 0) {
-        munmap(m, LINE_BUF);
+        munmap(m, MAP_SIZE);
         return;
     }
     t->lines.buf = m;
@@ -66,6 +87,69 @@ static int wait_writable(int fd)
     while (p(&pfd, 1, -1) < 0)
         if (errno != EINTR)
             return -1;
+    return 0;
+}
+
+/* After a failed write: true when it is worth another try (EINTR; EAGAIN once fd is writable). */
+static bool retry(int fd)
+{
+    return errno == EINTR || ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_writable(fd) == 0);
+}
+
+/* Every byte of [p, p+n), in as few write calls as the kernel allows: 0, or -1 with errno. */
+static inline __attribute__((always_inline)) int write_buf(int fd, const char *p, size_t n)
+{
+    ssize_t (*wr)(int, const void *, size_t) = REAL(write);
+    if (wr == NULL) {
+        errno = ENOSYS;
+        return -1;
+    }
+    while (n > 0) {
+        ssize_t w = wr(fd, p, n);
+        if (w > 0) {
+            p += w;
+            n -= (size_t)w;
+        } else if (w == 0) {
+            errno = EIO;
+            return -1;
+        } else if (!retry(fd)) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* The same for an iovec array. */
+static int write_all(int fd, struct iovec *iov, int iovcnt)
+{
+    if (iovcnt == 1)
+        return write_buf(fd, iov->iov_base, iov->iov_len);
+    ssize_t (*wv)(int, const struct iovec *, int) = REAL(writev);
+    if (wv == NULL) {
+        errno = ENOSYS;
+        return -1;
+    }
+    while (iovcnt > 0) {
+        ssize_t w = wv(fd, iov, iovcnt);
+        if (w < 0) {
+            if (retry(fd))
+                continue;
+            return -1;
+        }
+        if (w == 0) {
+            errno = EIO;
+            return -1;
+        }
+        while (iovcnt > 0 && (size_t)w >= iov->iov_len) {
+            w -= (ssize_t)iov->iov_len;
+            iov++;
+            iovcnt--;
+        }
+        if (iovcnt > 0) {
+            iov->iov_base = (char *)iov->iov_base + w;
+            iov->iov_len -= (size_t)w;
+        }
+    }
     return 0;
 }
 
@@ -91,36 +175,7 @@ int out_emit(void *arg, int fd, struct iovec *iov, int iovcnt)
         iov = &one;
         iovcnt = 1;
     }
-    ssize_t (*wr)(int, const void *, size_t) = REAL(write);
-    ssize_t (*wv)(int, const struct iovec *, int) = REAL(writev);
-    if ((iovcnt == 1 && wr == NULL) || (iovcnt > 1 && wv == NULL)) {
-        errno = ENOSYS;
-        return -1;
-    }
-    while (iovcnt > 0) {
-        ssize_t w = iovcnt == 1 ? wr(fd, iov->iov_base, iov->iov_len) : wv(fd, iov, iovcnt);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            if ((errno == EAGAIN || errno == EWOULDBLOCK) && wait_writable(fd) == 0)
-                continue;
-            return -1;
-        }
-        if (w == 0) {
-            errno = EIO;
-            return -1;
-        }
-        while (iovcnt > 0 && (size_t)w >= iov->iov_len) {
-            w -= (ssize_t)iov->iov_len;
-            iov++;
-            iovcnt--;
-        }
-        if (iovcnt > 0) {
-            iov->iov_base = (char *)iov->iov_base + w;
-            iov->iov_len -= (size_t)w;
-        }
-    }
-    return 0;
+    return write_all(fd, iov, iovcnt);
 }
 
 long out_tid(void)
@@ -216,6 +271,56 @@ static lines_emit_fn emitter(void)
     return reqtag_cfg.output == OUTPUT_TEXT ? out_emit : emit_records;
 }
 
+/* Any bytes: line assembly, through a batch of iovecs. */
+static __attribute__((noinline)) int line_pieces(struct tstate *t, int fd, const char *p, size_t n)
+{
+    if (t->lines.buf == NULL)
+        get_buffer(t);
+    char tag[TAG_MAX];
+    size_t taglen = 0;
+    if (reqtag_cfg.output == OUTPUT_TEXT)
+        taglen = out_tag(&t->ctx, tag, sizeof tag);
+    return lines_write(&t->lines, fd, tag, taglen, p, n, emitter(), NULL);
+}
+
+/* An ID into the line buffer in 16-byte moves: an inlined memcpy of a short unknown length is a
+ * rep movs, slow to start. Reads and writes up to 15 bytes past n: struct reqctx has that much
+ * after id, fb->out has room for it (the tag's end and the line overwrite it). */
+static void copy16(char *dst, const char *src, size_t n)
+{
+    for (size_t i = 0; i < n; i += 16)
+        memcpy(dst + i, src + i, 16);
+}
+
+_Static_assert(offsetof(struct reqctx, id) + REQTAG_MAX_ID + 15 <= sizeof(struct reqctx), "copy16 reads past id");
+
+/* One whole line and nothing held (what lines_write would send as tag + line in one emit): tag and
+ * line are put side by side, the line copied once, and leave in one write without a batch. */
+static int line_whole(struct tstate *t, int fd, const char *p, size_t n)
+{
+    struct fastbuf *fb = (struct fastbuf *)(t->lines.buf + LINE_BUF);
+    const struct reqctx *c = &t->ctx;
+    size_t at;
+    if (is_split && c->len > 0 && c->len <= REQTAG_MAX_ID) {
+        if (!fb->pre_ready) {
+            memcpy(fb->out, split.pre, split.prelen);
+            fb->pre_ready = true;
+        }
+        copy16(fb->out + split.prelen, c->id, c->len);
+        at = split.prelen + c->len;
+        if (split.postlen <= sizeof post16)
+            memcpy(fb->out + at, post16, sizeof post16);
+        else
+            memcpy(fb->out + at, split.post, split.postlen);
+        at += split.postlen;
+    } else {
+        fb->pre_ready = false;
+        at = out_tag(c, fb->out, TAG_MAX);
+    }
+    memcpy(fb->out + at, p, n);
+    return write_buf(fd, fb->out, at + n);
+}
+
 int out_line(int fd, const char *p, size_t n)
 {
     struct tstate *t = me();
@@ -228,13 +333,12 @@ int out_line(int fd, const char *p, size_t n)
         return emit_records(NULL, fd, &one, 1);
     }
     t->writing = 1;
-    if (t->lines.buf == NULL)
-        get_buffer(t);
-    char tag[TAG_MAX];
-    size_t taglen = 0;
-    if (reqtag_cfg.output == OUTPUT_TEXT)
-        taglen = out_tag(&t->ctx, tag, sizeof tag);
-    int rc = lines_write(&t->lines, fd, tag, taglen, p, n, emitter(), NULL);
+    int rc;
+    if (reqtag_cfg.output == OUTPUT_TEXT && t->lines.buf != NULL && n > 0 && n <= FAST_LINE &&
+        lines_whole(&t->lines, p, n))
+        rc = line_whole(t, fd, p, n);
+    else
+        rc = line_pieces(t, fd, p, n);
     t->writing = 0;
     return rc;
 }
@@ -268,7 +372,7 @@ static bool mapped(uintptr_t lo, uintptr_t hi)
     return true;
 }
 
-bool out_readable(const void *p, size_t n)
+bool out_readable_check(const void *p, size_t n)
 {
     if (n == 0)
         return true;
@@ -278,9 +382,6 @@ bool out_readable(const void *p, size_t n)
         return false;
     struct tstate *t = me();
     uint32_t gen = __atomic_load_n(&out_unmaps, __ATOMIC_ACQUIRE);
-    for (int k = 0; k < 2; k++)
-        if (start >= t->mapped[k].lo && end <= t->mapped[k].hi && t->mapped[k].gen == gen)
-            return true; /* memory this thread wrote from a moment ago, nothing unmapped since */
     int saved = errno;
     /* Buffers come from heaps and arenas: one check of the whole 256 KiB window around this one
      * usually covers the next lines' buffers too; else the pages themselves. */

@@ -16,9 +16,11 @@
  *   hand the kernel a buffer it checks (EFAULT); the shim reads that buffer itself, so a hook asks
  *   first and leaves a bad buffer to the real call. The last two ranges the thread checked (the
  *   256 KiB window around a buffer when all of it is mapped, else the buffer's pages) are trusted
- *   until anything is unmapped; else mincore, one call per 1 MiB. errno kept.
+ *   until anything is unmapped; else mincore, one call per 1 MiB. errno kept. out_readable_check()
+ *   is the same answer without looking at the two ranges (it records the range it checked).
  * - out_tag() and out_record_ctx() are the one place a context becomes a tag or a record's keys.
- * - out_init() prepares the per-thread buffers' clean-up; called once, at load.
+ * - out_init() prepares the per-thread buffers' clean-up and the tag's split (tag_split); called
+ *   once, at load, once the settings are read.
  */
 #ifndef REQTAG_OUT_H
 #define REQTAG_OUT_H
@@ -48,9 +50,21 @@ static inline void out_flush_mine(void)
     if (__builtin_expect(t->lines.len != 0, 0) && !t->writing)
         out_flush_slow();
 }
-bool out_readable(const void *p, size_t n);
 /* Moves whenever memory is unmapped (munmap hook): out_readable()'s trust in pages ends. */
 extern uint32_t out_unmaps;
+bool out_readable_check(const void *p, size_t n);
+
+static inline bool out_readable(const void *p, size_t n)
+{
+    const struct tstate *t = me();
+    uintptr_t start = (uintptr_t)p, end = start + n;
+    uint32_t gen = __atomic_load_n(&out_unmaps, __ATOMIC_ACQUIRE);
+    /* Memory this thread wrote from a moment ago, nothing unmapped since: no system call. */
+    for (int k = 0; k < 2; k++)
+        if (start >= t->mapped[k].lo && end <= t->mapped[k].hi && end > start && t->mapped[k].gen == gen)
+            return true;
+    return out_readable_check(p, n);
+}
 void out_raw(int fd, const char *p, size_t n);
 void out_notice(const char *line, size_t n);
 long out_tid(void);

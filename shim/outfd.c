@@ -61,7 +61,7 @@ static bool path_matches(int fd)
     return false;
 }
 
-/* The uncached answer for fd (not 2). */
+/* The uncached answer for fd (not 2: fd 2 is std_file(2) itself). */
 static bool classify(int fd, const struct stat *st)
 {
     if (S_ISSOCK(st->st_mode))
@@ -74,28 +74,24 @@ static bool classify(int fd, const struct stat *st)
     return S_ISREG(st->st_mode) && path_matches(fd);
 }
 
-bool outfd_tagged(int fd)
+bool outfd_check(int fd)
 {
     int saved = errno;
     bool yes = false;
-    if (fd == 2) {
-        yes = reqtag_cfg.streams_stderr && std_file(2)->usable;
-    } else if (fd >= 0) {
+    if (fd >= 0) {
         uint32_t now = __atomic_load_n(&fdtab_epoch2, __ATOMIC_ACQUIRE);
         struct fdent *e = fdtab_make(fd);
         uint8_t kind = e ? fdent_kind(e) : FD_UNKNOWN;
+        struct stat st;
         if (kind == FD_CONN || kind == FD_LISTEN || kind == FD_OUT) {
             yes = false;
         } else if ((kind == FD_STDERR || kind == FD_OTHER) && e->epoch == now) {
             yes = kind == FD_STDERR;
-        } else {
-            struct stat st;
-            if (fstat(fd, &st) == 0) {
-                yes = classify(fd, &st);
-                if (e != NULL) {
-                    e->epoch = now;
-                    fdent_set_kind(e, yes ? FD_STDERR : FD_OTHER);
-                }
+        } else if (fd == 2 || fstat(fd, &st) == 0) {
+            yes = fd == 2 ? reqtag_cfg.streams_stderr && std_file(2)->usable : classify(fd, &st);
+            if (e != NULL) {
+                e->epoch = now;
+                fdent_set_kind(e, yes ? FD_STDERR : FD_OTHER);
             }
         }
     }

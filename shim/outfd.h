@@ -7,14 +7,26 @@
  * - each absolute path or glob (fnmatch) in REQTAG_STREAMS: descriptors whose file's path (as the
  *   kernel names it in /proc/self/fd) matches.
  * Never for a socket (inetd-style servers: stderr is the client) or a closed descriptor. The
- * answer for descriptors other than 2 is cached in the fd table until the descriptor, fd 1 or
- * fd 2 changes. errno is preserved.
+ * answer is cached in the fd table until the descriptor, fd 1 or fd 2 changes; a cached yes is
+ * read inline. errno is preserved. outfd_check() is the answer past that inline shortcut.
  */
 #ifndef REQTAG_OUTFD_H
 #define REQTAG_OUTFD_H
 
 #include <stdbool.h>
 
-bool outfd_tagged(int fd);
+#include "fdtab.h"
+
+bool outfd_check(int fd);
+
+static inline bool outfd_tagged(int fd)
+{
+    /* The common answer, from the table alone: a descriptor already found tagged, nothing changed. */
+    const struct fdent *e = fdtab_get(fd);
+    if (e != NULL && fdent_kind(e) == FD_STDERR &&
+        e->epoch == __atomic_load_n(&fdtab_epoch2, __ATOMIC_ACQUIRE))
+        return true;
+    return outfd_check(fd);
+}
 
 #endif

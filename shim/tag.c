@@ -78,3 +78,23 @@ bool tag_has_vars(const struct reqtag_tagfmt *f)
 {
     return f->vars != 0;
 }
+
+bool tag_split(const struct reqtag_tagfmt *f, struct tag_split *sp)
+{
+    *sp = (struct tag_split){f->lit, 0, f->lit, 0};
+    unsigned i = 0, n = f->nseg;
+    if (n > REQTAG_MAX_SEGMENTS)
+        return false;
+    const struct tag_seg *s = &f->seg[0];
+    if (i < n && s[i].kind == TAG_LITERAL && (size_t)s[i].off + s[i].len <= sizeof f->lit) {
+        sp->pre = f->lit + s[i].off;
+        sp->prelen = s[i++].len;
+    }
+    if (i == n || s[i++].kind != TAG_ID)
+        return false;
+    if (i < n && s[i].kind == TAG_LITERAL && (size_t)s[i].off + s[i].len <= sizeof f->lit) {
+        sp->post = f->lit + s[i].off;
+        sp->postlen = s[i++].len;
+    }
+    return i == n;
+}

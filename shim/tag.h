@@ -32,4 +32,15 @@ size_t tag_render_vars(const struct reqtag_tagfmt *f, const struct tag_vars *v, 
 /* True when the template uses a placeholder other than {id} and the fields. */
 bool tag_has_vars(const struct reqtag_tagfmt *f);
 
+/* A template of the shape literal, {id}, literal (either literal may be missing; the default
+ * "[{id}] " is one): its tag is always pre + ID + post, so a caller can keep pre in place. */
+struct tag_split {
+    const char *pre;
+    size_t prelen;
+    const char *post;
+    size_t postlen;
+};
+/* True, with the two literals, when f has that shape. */
+bool tag_split(const struct reqtag_tagfmt *f, struct tag_split *sp);
+
 #endif

@@ -278,6 +278,71 @@ static void test_random(size_t cap)
     }
 }
 
+/* lines_whole(): where it says yes, a caller sending tag + bytes itself (out.c's single-buffer path)
+ * must produce what lines_write would have: the same bytes in the same emit calls, the same state. */
+static void test_whole(void)
+{
+    struct lines l;
+    reset(&l, store, sizeof store);
+    CHECK(lines_whole(&l, "a line\n", 7) && lines_whole(&l, "\n", 1), "a whole line, nothing held: whole");
+    CHECK(!lines_whole(&l, "two\nlines\n", 10) && !lines_whole(&l, "piece", 5) &&
+              !lines_whole(&l, "a\nb", 3),
+          "two lines, no newline, a newline inside: not whole");
+    (void)wr(&l, 2, "TAG", "held");
+    CHECK(!lines_whole(&l, " end\n", 5), "a piece held: not whole");
+    (void)lines_flush(&l, emit, &lg);
+    CHECK(!lines_whole(&l, " end\n", 5), "a line open after a flush: not whole");
+    (void)wr(&l, 2, "TAG", " end\n");
+    CHECK(lines_whole(&l, "next\n", 5), "once the line ended: whole again");
+
+    /* The same random writes twice: through lines_write only, and taking the shortcut. */
+    static char text[32768];
+    static struct log slow;
+    static const char tag[] = "[id-7] ";
+    size_t tl = strlen(tag), n = 0;
+    while (n < sizeof text - 100) {
+        unsigned len = rnd(80);
+        for (unsigned i = 0; i < len; i++)
+            text[n++] = (char)(' ' + rnd(95));
+        text[n++] = '\n';
+    }
+    int shortcuts = 0;
+    bool same_state = true;
+    struct lines after_slow = l;
+    for (int pass = 0; pass < 2; pass++) {
+        reset(&l, store, sizeof store);
+        unsigned long long seed = rng;
+        for (size_t i = 0; i < n;) {
+            /* Half the writes end at the next newline (so some are whole lines), half are random. */
+            const char *nl = memchr(text + i, '\n', n - i);
+            size_t piece = rnd(2) ? (size_t)(nl - (text + i)) + 1 : 1 + rnd(90);
+            piece = piece > n - i ? n - i : piece;
+            if (pass == 1 && lines_whole(&l, text + i, piece)) {
+                struct iovec iov[2] = {{(void *)tag, tl}, {text + i, piece}};
+                (void)emit(&lg, 2, iov, 2);
+                shortcuts++;
+            } else {
+                (void)lines_write(&l, 2, tag, tl, text + i, piece, emit, &lg);
+            }
+            i += piece;
+        }
+        (void)lines_flush(&l, emit, &lg);
+        if (pass == 0) {
+            slow = lg;
+            after_slow = l;
+            rng = seed;
+        } else {
+            same_state = l.len == after_slow.len && l.open == after_slow.open;
+        }
+    }
+    bool same = lg.n == slow.n && memcmp(lg.bytes, slow.bytes, lg.n) == 0 && lg.ncalls == slow.ncalls;
+    for (int i = 0; same && i < lg.ncalls; i++)
+        same = lg.calls[i].off == slow.calls[i].off && lg.calls[i].len == slow.calls[i].len;
+    CHECK(same && same_state && shortcuts > 100,
+          "random writes: taking the shortcut where lines_whole says so changes no byte and no call (%d taken)",
+          shortcuts);
+}
+
 int main(void)
 {
     test_basic();
@@ -288,5 +353,6 @@ int main(void)
     test_random(sizeof store);
     test_random(32);
     test_random(0);
+    test_whole();
     return unit_done();
 }

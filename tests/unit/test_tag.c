@@ -25,8 +25,49 @@ static bool renders(const char *fmt, const char *id, size_t cap, const char *wan
     return ok;
 }
 
+/* tag_split(fmt): true exactly when expected, and then pre + ID + post is what tag_render prints. */
+static bool splits(const char *fmt, bool want)
+{
+    struct reqtag_config cfg;
+    const char *why = NULL;
+    settings_load(&cfg, NULL, NULL);
+    if (settings_parse_one(settings_find("REQTAG_FIELDS"), "tenant=X-Tenant", &cfg, &why) != 0 ||
+        (fmt && settings_parse_one(settings_find("REQTAG_FORMAT"), fmt, &cfg, &why) != 0)) {
+        unit_diag("format \"%s\" rejected: %s", fmt, why);
+        return false;
+    }
+    struct tag_split sp;
+    bool got = tag_split(&cfg.format, &sp);
+    if (got != want)
+        return false;
+    if (!got)
+        return true;
+    static const char *const ids[] = {"abc-1", "x", "0123456789abcdef0123456789abcdef"};
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        char joined[TAG_MAX];
+        size_t idlen = strlen(ids[i]);
+        memcpy(joined, sp.pre, sp.prelen);
+        memcpy(joined + sp.prelen, ids[i], idlen);
+        memcpy(joined + sp.prelen + idlen, sp.post, sp.postlen);
+        size_t n = tag_render(&cfg.format, ids[i], idlen, out, TAG_MAX);
+        if (n != sp.prelen + idlen + sp.postlen || memcmp(out, joined, n) != 0) {
+            unit_diag("split \"%.*s\" + \"%.*s\" differs from \"%.*s\"", (int)sp.prelen, sp.pre,
+                      (int)sp.postlen, sp.post, (int)n, out);
+            return false;
+        }
+    }
+    return true;
+}
+
 int main(void)
 {
+    CHECK(splits(NULL, true) && splits("{id}", true) && splits("{id} | ", true) && splits("<<{id}", true) &&
+              splits("req={id} c", true),
+          "literal, {id}, literal formats split into pre + ID + post, as tag_render prints them");
+    CHECK(splits("<{id}>{id}", false) && splits("[{id} {pid}] ", false) && splits("[{tenant}] {id} ", false) &&
+              splits("{elapsed_ms} {id}", false) && splits("{id}{method}", false),
+          "formats with more than one placeholder do not split");
+
     CHECK(renders(NULL, "abc-1", TAG_MAX, "[abc-1] "), "default format renders \"[abc-1] \"");
     CHECK(renders("{id} | ", "abc-1", TAG_MAX, "abc-1 | "), "custom format \"{id} | \"");
     CHECK(renders("<{id}>{id}", "abc-1", TAG_MAX, "<abc-1>abc-1"), "custom format \"<{id}>{id}\"");
