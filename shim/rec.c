@@ -61,10 +61,12 @@ void rec_unpack(const struct rec *r, struct reqctx *c)
     memcpy(c->id, d, len);
     d += len;
     c->mlen = (uint8_t)clamp(r->mlen, REQTAG_MAX_METHOD);
-    memcpy(c->method, d, c->mlen);
+    if (c->mlen > 0) /* kept only when shown (want_line) */
+        memcpy(c->method, d, c->mlen);
     d += c->mlen;
     c->plen = (uint8_t)clamp(r->plen, REQTAG_MAX_PATH);
-    memcpy(c->path, d, c->plen);
+    if (c->plen > 0)
+        memcpy(c->path, d, c->plen);
     d += c->plen;
     for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++) {
         c->flen[k] = (uint8_t)clamp(r->flen[k], REQTAG_MAX_FIELD);

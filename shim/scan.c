@@ -277,7 +277,9 @@ static void commit_held(struct scan *s, struct scan_buf *b)
 static size_t whole_lines(struct scan *s, struct scan_buf *b, const struct reqtag_config *cfg, const char *buf,
                           size_t i, size_t len)
 {
-    while (i < len && is_tchar((unsigned char)buf[i])) {
+    /* Above ' ': not a fold (SP, HT), not the blank line (CR, LF). A byte that cannot start a
+     * name starts no wanted one either: its line is passed over, as the byte states would. */
+    while (i < len && (unsigned char)buf[i] > ' ') {
         const char *nl = memchr(buf + i, '\n', len - i);
         if (nl == NULL)
             break;
