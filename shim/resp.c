@@ -46,6 +46,17 @@ static void next_message(struct resp *r)
     r->length = 0;
 }
 
+/* A Content-Length value read (ok false: not a number we trust): duplicates must agree. */
+static void length_value(struct resp *r, bool ok, uint64_t v)
+{
+    if (!ok || (r->cl_state == 1 && v != r->length))
+        r->cl_state = 2;
+    else if (r->cl_state == 0) {
+        r->cl_state = 1;
+        r->length = v;
+    }
+}
+
 /* A framing header's value (vlen bytes, no line end but maybe a CR; at least sizeof r->val of them
  * means a value cut there, which is not trusted). */
 static void value_done(struct resp *r, const char *val, size_t vlen)
@@ -55,12 +66,7 @@ static void value_done(struct resp *r, const char *val, size_t vlen)
     if (r->hdr == HDR_CL) {
         uint64_t v = 0;
         bool ok = whole && token_decimal(val, n, &v);
-        if (!ok || (r->cl_state == 1 && v != r->length))
-            r->cl_state = 2;
-        else if (r->cl_state == 0) {
-            r->cl_state = 1;
-            r->length = v;
-        }
+        length_value(r, ok, v);
     } else if (r->hdr == HDR_TE) {
         r->chunked = whole && token_chunked_last(val, n);
         if (!r->chunked)
@@ -156,10 +162,21 @@ static void header_line(struct resp *r, const struct watch *w, const char *line,
         if (colon != NULL)
             r->wseen |= watch_names(w, line, (size_t)(colon - line));
     }
+    const char *end = line + n;
     if (f == 'c' && n >= 15 && folded_is(line, "content-") && folded_is(line + 7, "-length:") && line[7] == '-' &&
         line[14] == ':') {
-        r->hdr = HDR_CL;
-        v = line + 15;
+        /* As value_done() would see it: digits, then nothing but blanks and CR. */
+        for (v = line + 15; v < end && (*v == ' ' || *v == '\t');)
+            v++;
+        const char *d = v;
+        uint64_t x = 0;
+        for (; d < end && (unsigned char)(*d - '0') <= 9; d++)
+            x = x * 10 + (uint64_t)(*d - '0');
+        size_t digits = (size_t)(d - v);
+        while (d < end && (*d == ' ' || *d == '\t' || *d == '\r'))
+            d++;
+        length_value(r, d == end && digits > 0 && digits <= 18 && (size_t)(end - v) < sizeof r->val, x);
+        return;
     } else if (f == 't' && n >= 18 && folded_is(line, "transfer") && folded_is(line + 8, "-encodin") &&
                folded_is(line + 10, "ncoding:") && line[8] == '-' && line[17] == ':') {
         r->hdr = HDR_TE;
@@ -167,7 +184,6 @@ static void header_line(struct resp *r, const struct watch *w, const char *line,
     } else {
         return;
     }
-    const char *end = line + n;
     while (v < end && (*v == ' ' || *v == '\t'))
         v++;
     value_done(r, v, (size_t)(end - v));
@@ -186,13 +202,14 @@ static size_t lines(struct resp *r, const char *p, size_t i, size_t n, const str
 {
     const unsigned char *u = (const unsigned char *)p;
     unsigned any = w != NULL ? 2 : 0; /* watched names can start with anything */
-    unsigned look = r->phase == R_LINE ? line_start[u[i]] | any : 0;
+    bool skipping = r->phase != R_LINE;
+    unsigned look = skipping ? 0 : line_start[u[i]] | any;
     size_t base = i, scanned = i;
     uint32_t mask = 0;
     for (;;) {
         while (mask == 0) {
             if (scanned >= n) {
-                if (r->phase != R_LINE)
+                if (skipping)
                     return n;
                 r->phase = R_NAME;
                 r->pos = 0;
@@ -206,14 +223,16 @@ static size_t lines(struct resp *r, const char *p, size_t i, size_t n, const str
         mask &= mask - 1;
         if (look & 2)
             header_line(r, w, p + i, nl - i, (unsigned char)(u[i] | 0x20));
-        r->phase = R_LINE;
+        skipping = false;
         i = nl + 1;
         if (i >= n)
-            return i;
+            break;
         look = line_start[u[i]] | any;
         if (look & 1)
-            return i;
+            break;
     }
+    r->phase = R_LINE;
+    return i;
 }
 
 bool resp_body(struct resp *r, bool no_body)
@@ -255,13 +274,10 @@ bool resp_unseen(struct resp *r, uint64_t n)
     return true;
 }
 
-size_t resp_feed(struct resp *r, const char *p, size_t n, enum resp_status *status, uint16_t *code)
-{
-    return resp_feed_watch(r, p, n, status, code, NULL);
-}
-
-size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status *status, uint16_t *code,
-                       const struct watch *w)
+/* resp_feed and resp_feed_watch: one body, built twice (without a watch it is shorter). */
+static inline __attribute__((always_inline)) size_t feed(struct resp *r, const char *p, size_t n,
+                                                         enum resp_status *status, uint16_t *code,
+                                                         const struct watch *w)
 {
     size_t i = 0;
     *status = RESP_NEED_MORE;
@@ -390,4 +406,15 @@ size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status
         i++;
     }
     return n;
+}
+
+size_t resp_feed(struct resp *r, const char *p, size_t n, enum resp_status *status, uint16_t *code)
+{
+    return feed(r, p, n, status, code, NULL);
+}
+
+size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status *status, uint16_t *code,
+                       const struct watch *w)
+{
+    return feed(r, p, n, status, code, w);
 }
