@@ -203,7 +203,8 @@ static void finished(struct conn *c, uint16_t code)
     c->resp_open = 0;
 }
 
-void conn_wrote(struct conn *c, const char *p, size_t n)
+/* Bytes of one write call, in order: responses counted, heads and bodies followed. */
+static void wrote(struct conn *c, const char *p, size_t n)
 {
     while (n > 0 && !c->resp_lost) {
         enum resp_status st;
@@ -217,6 +218,7 @@ void conn_wrote(struct conn *c, const char *p, size_t n)
             break;
         }
         if (st == RESP_DONE) {
+            c->ended = 1;
             finished(c, c->last_code);
         } else if (st == RESP_HEAD && code == 101) {
             /* Switching protocols: no more HTTP/1.x either way; the upgrade request stays current. */
@@ -232,7 +234,7 @@ void conn_wrote(struct conn *c, const char *p, size_t n)
                 bool done = resp_body(&c->resp, head_req || code == 204 || code == 304);
                 if (c->answered < c->heads)
                     c->answered++;
-                if (c->burst > 0 || c->began_in_body)
+                if (c->burst > 0 || c->ended)
                     c->mixed = 1;
                 if (c->burst < 255)
                     c->burst++;
@@ -248,6 +250,11 @@ void conn_wrote(struct conn *c, const char *p, size_t n)
         p += used;
         n -= used;
     }
+}
+
+void conn_wrote(struct conn *c, const char *p, size_t n)
+{
+    wrote(c, p, n);
     release(c);
 }
 
@@ -263,7 +270,7 @@ void conn_write_begin(struct conn *c)
 {
     c->burst = 0;
     c->mixed = 0;
-    c->began_in_body = resp_in_body(&c->resp);
+    c->ended = 0;
 }
 
 void conn_write_done(struct conn *c)
@@ -273,6 +280,17 @@ void conn_write_done(struct conn *c)
     c->burst = 0;
     c->mixed = 0;
     release(c);
+}
+
+void conn_wrote_iov(struct conn *c, const struct iovec *iov, size_t iovcnt, size_t put)
+{
+    conn_write_begin(c);
+    for (size_t i = 0; i < iovcnt && put > 0 && !c->resp_lost; i++) {
+        size_t n = iov[i].iov_len < put ? iov[i].iov_len : put;
+        wrote(c, iov[i].iov_base, n);
+        put -= n;
+    }
+    conn_write_done(c);
 }
 
 void conn_wrote_unseen(struct conn *c, uint64_t n)

@@ -33,6 +33,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 #include "context.h"
 #include "rec.h"
@@ -53,7 +54,7 @@ struct conn {
     uint8_t resp_lost;     /* responses can no longer be followed */
     uint8_t burst;         /* final response heads in the write call being accounted */
     uint8_t mixed;         /* that call ended one response and started another */
-    uint8_t began_in_body; /* that call began inside a response's body */
+    uint8_t ended;         /* a response's body ended in that call (so a head after it is mixed) */
     uint8_t inj_done;      /* the head being written already has its added header line */
     uint8_t resp_open;     /* a final response head was written and its body is not complete */
     uint16_t last_code;    /* its status */
@@ -77,6 +78,8 @@ void conn_read_lost(struct conn *c);
 void conn_write_begin(struct conn *c);
 void conn_wrote(struct conn *c, const char *p, size_t n);
 void conn_write_done(struct conn *c);
+/* One write call's buffers, put bytes of them taken: the three above at once. */
+void conn_wrote_iov(struct conn *c, const struct iovec *iov, size_t iovcnt, size_t put);
 void conn_wrote_unseen(struct conn *c, uint64_t n);
 /* Outbound connections (propagation): requests the program wrote (a new head clears inj_done). */
 void conn_sent(struct conn *c, const char *p, size_t n);

@@ -57,22 +57,19 @@ void connio_read_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t got
     errno = saved;
 }
 
+void connio_wrote_conn(int fd, struct conn *c, const struct iovec *iov, size_t iovcnt, ssize_t put)
+{
+    int saved = errno;
+    conn_wrote_iov(c, iov, iovcnt, put > 0 ? (size_t)put : 0);
+    conn_adopt(fd, c);
+    errno = saved;
+}
+
 void connio_wrote_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t put)
 {
     struct conn *c = conn_of(fd);
-    if (c == NULL)
-        return;
-    int saved = errno;
-    size_t left = put > 0 ? (size_t)put : 0;
-    conn_write_begin(c);
-    for (size_t i = 0; i < iovcnt && left > 0; i++) {
-        size_t n = iov[i].iov_len < left ? iov[i].iov_len : left;
-        conn_wrote(c, iov[i].iov_base, n);
-        left -= n;
-    }
-    conn_write_done(c);
-    conn_adopt(fd, c);
-    errno = saved;
+    if (c != NULL)
+        connio_wrote_conn(fd, c, iov, iovcnt, put);
 }
 
 void connio_wrote_unseen(int fd, ssize_t put)

@@ -29,6 +29,8 @@ static inline void connio_read(int fd, const void *buf, ssize_t got, int flags)
     connio_read_iov(fd, &one, 1, got, flags);
 }
 void connio_wrote_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t put);
+/* The same for a connection already looked up (c: fd's accepted connection, the shim on). */
+void connio_wrote_conn(int fd, struct conn *c, const struct iovec *iov, size_t iovcnt, ssize_t put);
 void connio_wrote_unseen(int fd, ssize_t put);
 
 #endif

@@ -3,6 +3,9 @@
 
 #include <stdbool.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "token.h"
 
@@ -43,63 +46,193 @@ static void next_message(struct resp *r)
     r->length = 0;
 }
 
-static void value_done(struct resp *r)
+/* A Content-Length value read (ok false: not a number we trust): duplicates must agree. */
+static void length_value(struct resp *r, bool ok, uint64_t v)
 {
-    bool whole = r->vlen < sizeof r->val; /* a value cut at sizeof val is not trusted */
-    size_t n = token_trim_end(r->val, r->vlen);
+    if (!ok || (r->cl_state == 1 && v != r->length))
+        r->cl_state = 2;
+    else if (r->cl_state == 0) {
+        r->cl_state = 1;
+        r->length = v;
+    }
+}
+
+/* A framing header's value (vlen bytes, no line end but maybe a CR; at least sizeof r->val of them
+ * means a value cut there, which is not trusted). */
+static void value_done(struct resp *r, const char *val, size_t vlen)
+{
+    bool whole = vlen < sizeof r->val;
+    size_t n = whole ? token_trim_end(val, vlen) : 0;
     if (r->hdr == HDR_CL) {
         uint64_t v = 0;
-        bool ok = whole && token_decimal(r->val, n, &v);
-        if (!ok || (r->cl_state == 1 && v != r->length))
-            r->cl_state = 2;
-        else if (r->cl_state == 0) {
-            r->cl_state = 1;
-            r->length = v;
-        }
+        bool ok = whole && token_decimal(val, n, &v);
+        length_value(r, ok, v);
     } else if (r->hdr == HDR_TE) {
-        r->chunked = whole && token_chunked_last(r->val, n);
+        r->chunked = whole && token_chunked_last(val, n);
         if (!r->chunked)
             r->cl_state = 2; /* a coding we cannot follow: only the close ends this body */
     }
     r->hdr = HDR_NONE;
 }
 
+static uint64_t load8(const char *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
 /* A whole status line start in the buffer ("HTTP/1.x NNN" and one of SP CR LF): taken at once,
  * as the byte states would. */
 static bool status_line(struct resp *r, const char *p)
 {
-    if (memcmp(p, "HTTP/1.", 7) != 0 || p[7] < '0' || p[7] > '9' || p[8] != ' ')
+    static const char mask[8] = {-1, -1, -1, -1, -1, -1, -1, 0};
+    unsigned d7 = (unsigned char)p[7] - '0', d0 = (unsigned char)p[9] - '0', d1 = (unsigned char)p[10] - '0',
+             d2 = (unsigned char)p[11] - '0';
+    if ((load8(p) & load8(mask)) != load8("HTTP/1.\0") || d7 > 9 || p[8] != ' ' || d0 > 9 || d1 > 9 || d2 > 9 ||
+        (p[12] != ' ' && p[12] != '\r' && p[12] != '\n'))
         return false;
-    for (int k = 9; k < 12; k++)
-        if (p[k] < '0' || p[k] > '9')
-            return false;
-    if (p[12] != ' ' && p[12] != '\r' && p[12] != '\n')
-        return false;
-    r->code = (uint16_t)((p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0'));
+    r->code = (uint16_t)(d0 * 100 + d1 * 10 + d2);
     r->pos = 3;
     return true;
 }
 
-/* One complete header line (without its '\n'): the name matched whole, a framing value copied. */
-static void whole_line(struct resp *r, const struct watch *w, const char *line, size_t n)
+/* 8 bytes equal to lit's, letters in any case. OR-ing 0x20 folds case but also turns CR into '-'
+ * and 0x1a into ':': the caller checks those positions exactly. */
+static bool folded_is(const char *p, const char *lit)
 {
-    const char *colon = memchr(line, ':', n);
-    if (colon == NULL)
+    return (load8(p) | 0x2020202020202020ull) == load8(lit);
+}
+
+/* Bit k set: p[k] is '\n' (16 bytes compared at once where SSE2 is there). Lines are found this
+ * way, a whole head in one pass, instead of with a memchr call per line. */
+static uint32_t nl16(const char *p)
+{
+#ifdef __SSE2__
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
+#else
+    uint32_t m = 0;
+    for (unsigned k = 0; k < 16; k++)
+        m |= (uint32_t)(p[k] == '\n') << k;
+    return m;
+#endif
+}
+
+/* The line ends in the next bytes from *scanned (up to 32 of them): a mask based at *base. */
+static uint32_t next_ends(const char *p, size_t *scanned, size_t n, size_t *base)
+{
+    size_t from = *scanned, left = n - from;
+    if (left >= 32) {
+        *base = from;
+        *scanned = from + 32;
+        return nl16(p + from) | nl16(p + from + 16) << 16;
+    }
+    *scanned = n;
+    if (left >= 16) { /* the rest: 16 bytes, then the buffer's last 16 less those just looked at */
+        *base = from;
+        return nl16(p + from) | nl16(p + n - 16) >> (32 - left) << 16;
+    }
+    if (n >= 16) { /* the buffer's last 16 bytes, less those looked at before */
+        *base = n - 16;
+        return nl16(p + *base) >> (16 - left) << (16 - left);
+    }
+    const char *nl = left > 0 ? memchr(p + from, '\n', left) : NULL;
+    *base = nl != NULL ? (size_t)(nl - p) : 0;
+    *scanned = nl != NULL ? *base + 1 : n;
+    return nl != NULL;
+}
+
+/* Could a header name starting with f (already OR-ed with 0x20) be one of w's? */
+static bool watched_first(const struct watch *w, unsigned char f)
+{
+    for (unsigned k = 0; k < w->n && k < WATCH_MAX; k++)
+        if (w->len[k] == 0 || (unsigned char)(w->name[k][0] | 0x20) == f)
+            return true;
+    return false;
+}
+
+/* One complete header line (without its '\n') that starts with a letter somebody asked for:
+ * the framing names are matched 8 bytes at a time. */
+static void header_line(struct resp *r, const struct watch *w, const char *line, size_t n, unsigned char f)
+{
+    const char *v = NULL;
+    if (w != NULL && watched_first(w, f)) {
+        const char *colon = memchr(line, ':', n);
+        if (colon != NULL)
+            r->wseen |= watch_names(w, line, (size_t)(colon - line));
+    }
+    const char *end = line + n;
+    if (f == 'c' && n >= 15 && folded_is(line, "content-") && folded_is(line + 7, "-length:") && line[7] == '-' &&
+        line[14] == ':') {
+        /* As value_done() would see it: digits, then nothing but blanks and CR. */
+        for (v = line + 15; v < end && (*v == ' ' || *v == '\t');)
+            v++;
+        const char *d = v;
+        uint64_t x = 0;
+        for (; d < end && (unsigned char)(*d - '0') <= 9; d++)
+            x = x * 10 + (uint64_t)(*d - '0');
+        size_t digits = (size_t)(d - v);
+        while (d < end && (*d == ' ' || *d == '\t' || *d == '\r'))
+            d++;
+        length_value(r, d == end && digits > 0 && digits <= 18 && (size_t)(end - v) < sizeof r->val, x);
         return;
-    size_t nlen = (size_t)(colon - line);
-    r->wseen |= watch_names(w, line, nlen);
-    r->hdr = token_name_is(line, nlen, cl_name, sizeof cl_name - 1)   ? HDR_CL
-             : token_name_is(line, nlen, te_name, sizeof te_name - 1) ? HDR_TE
-                                                                 : HDR_NONE;
-    if (r->hdr == HDR_NONE)
+    } else if (f == 't' && n >= 18 && folded_is(line, "transfer") && folded_is(line + 8, "-encodin") &&
+               folded_is(line + 10, "ncoding:") && line[8] == '-' && line[17] == ':') {
+        r->hdr = HDR_TE;
+        v = line + 18;
+    } else {
         return;
-    const char *v = colon + 1, *end = line + n;
+    }
     while (v < end && (*v == ' ' || *v == '\t'))
         v++;
-    size_t vlen = (size_t)(end - v);
-    r->vlen = (uint8_t)(vlen < sizeof r->val ? vlen : sizeof r->val);
-    memcpy(r->val, v, r->vlen);
-    value_done(r);
+    value_done(r, v, (size_t)(end - v));
+}
+
+/* What a byte at a line's start asks for: 1, a look by the byte states (CR, LF: a blank line or
+ * one cut); 2, a look at the name (the first letters of the framing names). */
+static const uint8_t line_start[256] = {['\r'] = 1, ['\n'] = 1, ['C'] = 2, ['c'] = 2, ['T'] = 2, ['t'] = 2};
+
+/* From p[i] on, in R_REASON or R_SKIP (the rest of a line to pass over) or R_LINE (a header line
+ * starts at i that is not blank): every whole line at once, a line only looked at when its first
+ * letter could start a name somebody asked for. Returns where the byte states go on: a line
+ * starting with CR or LF (R_LINE), a line not whole in the buffer (R_NAME set up), or n while
+ * passing over a line that does not end here. */
+static size_t lines(struct resp *r, const char *p, size_t i, size_t n, const struct watch *w)
+{
+    const unsigned char *u = (const unsigned char *)p;
+    unsigned any = w != NULL ? 2 : 0; /* watched names can start with anything */
+    bool skipping = r->phase != R_LINE;
+    unsigned look = skipping ? 0 : line_start[u[i]] | any;
+    size_t base = i, scanned = i;
+    uint32_t mask = 0;
+    for (;;) {
+        while (mask == 0) {
+            if (scanned >= n) {
+                if (skipping)
+                    return n;
+                r->phase = R_NAME;
+                r->pos = 0;
+                r->cand = 3;
+                r->wcand = watch_begin(w);
+                return i;
+            }
+            mask = next_ends(p, &scanned, n, &base);
+        }
+        size_t nl = base + (size_t)__builtin_ctz(mask);
+        mask &= mask - 1;
+        if (look & 2)
+            header_line(r, w, p + i, nl - i, (unsigned char)(u[i] | 0x20));
+        skipping = false;
+        i = nl + 1;
+        if (i >= n)
+            break;
+        look = line_start[u[i]] | any;
+        if (look & 1)
+            break;
+    }
+    r->phase = R_LINE;
+    return i;
 }
 
 bool resp_body(struct resp *r, bool no_body)
@@ -141,13 +274,10 @@ bool resp_unseen(struct resp *r, uint64_t n)
     return true;
 }
 
-size_t resp_feed(struct resp *r, const char *p, size_t n, enum resp_status *status, uint16_t *code)
-{
-    return resp_feed_watch(r, p, n, status, code, NULL);
-}
-
-size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status *status, uint16_t *code,
-                       const struct watch *w)
+/* resp_feed and resp_feed_watch: one body, built twice (without a watch it is shorter). */
+static inline __attribute__((always_inline)) size_t feed(struct resp *r, const char *p, size_t n,
+                                                         enum resp_status *status, uint16_t *code,
+                                                         const struct watch *w)
 {
     size_t i = 0;
     *status = RESP_NEED_MORE;
@@ -162,8 +292,15 @@ size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status
             r->pos = 0;
             r->phase = R_VERSION;
             if (n - i >= 13 && status_line(r, p + i)) {
-                i += 12; /* "HTTP/1.x NNN"; the byte after the code starts the reason */
-                r->phase = R_REASON;
+                r->phase = R_REASON; /* "HTTP/1.x NNN"; the byte after the code starts the reason */
+                i = lines(r, p, i + 12, n, w);
+                if (r->phase == R_LINE && w == NULL && n - i >= 2 && p[i] == '\r' && p[i + 1] == '\n') {
+                    /* the usual head, whole in the buffer: done in one go */
+                    *status = RESP_HEAD;
+                    *code = r->code;
+                    r->phase = R_AWAIT;
+                    return i + 2;
+                }
             }
             continue;
         case R_VERSION:
@@ -190,44 +327,27 @@ size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status
             }
             r->phase = R_OPAQUE;
             continue;
-        case R_REASON:
-        case R_SKIP: {
-            /* The reason phrase and headers we do not follow: jump to the line's end. */
-            const char *nl = memchr(p + i, '\n', n - i);
-            if (nl == NULL)
-                return n;
-            i = (size_t)(nl - p) + 1;
-            r->phase = R_LINE;
-            continue;
-        }
         case R_LINE:
-            if ((c == '\r' || c == '\n') && w != NULL && !r->blank_told) {
-                r->blank_told = 1;
-                *status = RESP_BLANK;
-                *code = r->code;
-                return i;
-            }
-            if (c == '\r')
-                break;
-            if (c == '\n') {
+            if (c == '\r' || c == '\n') {
+                if (w != NULL && !r->blank_told) {
+                    r->blank_told = 1;
+                    *status = RESP_BLANK;
+                    *code = r->code;
+                    return i;
+                }
+                if (c == '\r' && i + 1 < n && p[i + 1] == '\n')
+                    i++; /* CR LF at once: the same as CR, then LF */
+                else if (c == '\r')
+                    break;
                 *status = RESP_HEAD;
                 *code = r->code;
                 r->phase = R_AWAIT; /* resp_body() says what follows */
                 return i + 1;
             }
-            {
-                /* The usual case, a whole header line in this buffer: look at its name at once. */
-                const char *nl = memchr(p + i, '\n', n - i);
-                if (nl != NULL) {
-                    whole_line(r, w, p + i, (size_t)(nl - (p + i)));
-                    i = (size_t)(nl - p) + 1;
-                    continue;
-                }
-            }
-            r->phase = R_NAME;
-            r->pos = 0;
-            r->cand = 3;
-            r->wcand = watch_begin(w);
+            __attribute__((fallthrough)); /* a header line starts here */
+        case R_REASON:
+        case R_SKIP:
+            i = lines(r, p, i, n, w);
             continue;
         case R_NAME:
             if (c == ':') {
@@ -258,7 +378,7 @@ size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status
             break;
         case R_VALUE:
             if (c == '\n') {
-                value_done(r);
+                value_done(r, r->val, r->vlen);
                 r->phase = R_LINE;
             } else if ((c == ' ' || c == '\t') && r->vlen == 0) {
                 /* leading white space */
@@ -286,4 +406,15 @@ size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status
         i++;
     }
     return n;
+}
+
+size_t resp_feed(struct resp *r, const char *p, size_t n, enum resp_status *status, uint16_t *code)
+{
+    return feed(r, p, n, status, code, NULL);
+}
+
+size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status *status, uint16_t *code,
+                       const struct watch *w)
+{
+    return feed(r, p, n, status, code, w);
 }

@@ -95,21 +95,6 @@ static void watch_for(struct watch *w, bool trace)
     lower_copy(w->name[0], name, nlen);
 }
 
-bool send_wanted(const struct fdent *e)
-{
-    uint8_t kind = fdent_kind(e);
-    const struct conn *c = fdent_conn(e);
-    if (c == NULL)
-        return false;
-    if (c->pendlen > 0)
-        return true;
-    if (kind == FD_CONN)
-        return reqtag_cfg.echo && !c->resp_lost;
-    if (kind == FD_OUT)
-        return reqtag_cfg.propagate && me()->ctx.len > 0;
-    return false;
-}
-
 /* A dry run over this call's bytes: where do lines go? Returns the count; *limit is how many
  * program bytes this call may send (all, unless there were more heads than points). */
 static int plan_inbound(struct conn *c, const struct iovec *iov, int iovcnt, struct point *pts, size_t *limit)
@@ -261,10 +246,14 @@ static int lay_out(struct conn *c, const struct iovec *iov, int iovcnt, size_t l
 
 void send_wrote(int fd, struct fdent *e, const struct iovec *iov, int iovcnt, ssize_t put)
 {
+    struct conn *c = fdent_conn(e);
+    if (fdent_kind(e) == FD_CONN) {
+        if (c != NULL) /* send_entry() checked the rest */
+            connio_wrote_conn(fd, c, iov, iovcnt > 0 ? (size_t)iovcnt : 0, put);
+        return;
+    }
     int saved = errno;
-    if (fdent_kind(e) == FD_CONN)
-        connio_wrote_iov(fd, iov, iovcnt > 0 ? (size_t)iovcnt : 0, put);
-    else if (put > 0)
+    if (put > 0)
         account(fd, e, iov, iovcnt, (size_t)put);
     errno = saved;
 }

@@ -28,7 +28,19 @@
 #include "config.h"
 #include "fdtab.h"
 
-bool send_wanted(const struct fdent *e);
+/* Inline: every write on a connection asks. */
+static inline bool send_wanted(const struct fdent *e)
+{
+    const struct conn *c = fdent_conn(e);
+    if (c == NULL)
+        return false;
+    if (c->pendlen > 0)
+        return true;
+    uint8_t kind = fdent_kind(e);
+    if (kind == FD_CONN)
+        return reqtag_cfg.echo && !c->resp_lost;
+    return kind == FD_OUT && reqtag_cfg.propagate && me()->ctx.len > 0;
+}
 ssize_t send_lines(int fd, struct fdent *e, const struct iovec *iov, int iovcnt, int flags,
                    const struct msghdr *tmpl);
 /* Bytes the program wrote on a connection without send_lines (put: what the real call returned). */
