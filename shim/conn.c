@@ -252,12 +252,6 @@ static void wrote(struct conn *c, const char *p, size_t n)
     }
 }
 
-void conn_wrote(struct conn *c, const char *p, size_t n)
-{
-    wrote(c, p, n);
-    release(c);
-}
-
 void conn_closed(struct conn *c)
 {
     /* Requests still open when the connection goes: answered in part (close-delimited bodies,
@@ -266,31 +260,21 @@ void conn_closed(struct conn *c)
         finished(c, c->resp_open ? c->last_code : 0);
 }
 
-void conn_write_begin(struct conn *c)
+void conn_wrote_iov(struct conn *c, const struct iovec *iov, size_t iovcnt, size_t put)
 {
     c->burst = 0;
     c->mixed = 0;
     c->ended = 0;
-}
-
-void conn_write_done(struct conn *c)
-{
-    if (c->mixed && !c->resp_lost)
-        set_cur(c, NULL);
-    c->burst = 0;
-    c->mixed = 0;
-    release(c);
-}
-
-void conn_wrote_iov(struct conn *c, const struct iovec *iov, size_t iovcnt, size_t put)
-{
-    conn_write_begin(c);
     for (size_t i = 0; i < iovcnt && put > 0 && !c->resp_lost; i++) {
         size_t n = iov[i].iov_len < put ? iov[i].iov_len : put;
         wrote(c, iov[i].iov_base, n);
         put -= n;
     }
-    conn_write_done(c);
+    if (c->mixed && !c->resp_lost)
+        set_cur(c, NULL);
+    c->burst = 0;
+    c->mixed = 0;
+    release(c);
 }
 
 void conn_wrote_unseen(struct conn *c, uint64_t n)

@@ -3,8 +3,8 @@
  * Contract:
  * - conn_start() readies a freshly accepted connection (no request yet).
  * - conn_read() takes bytes the program read; every request head completed in them is numbered
- *   and gets its ID (from the configured header, or generated, or none). conn_wrote() takes bytes
- *   the program wrote; every final response head in them is counted (1xx are not; 101 ends the
+ *   and gets its ID (from the configured header, or generated, or none). conn_wrote_iov() takes
+ *   the bytes of one write call; every final response head in them is counted (1xx are not; 101 ends the
  *   HTTP part of the connection). conn_wrote_unseen() counts sendfile bytes as body.
  * - The current request is the newest one whenever it is the only request in flight (all earlier
  *   ones have had their response started): the usual keep-alive exchange. While a client has
@@ -13,7 +13,7 @@
  *   never a wrong tag). If the responses cannot be followed, the newest head is current.
  * - One write call that ends one response and starts another (apache sends pipelined answers
  *   together, then logs each finished one) leaves every line after it ambiguous: none is current
- *   until the next head. conn_write_begin() and conn_write_done() bracket one write call.
+ *   until the next head (hence one conn_wrote_iov() per write call).
  * - conn_adopt() makes the current request the calling thread's context (a seqlock read: no
  *   lock; a copy torn by a concurrent writer is retried, then dropped). Cheap when unchanged.
  * - Writers (the hooks above) are the threads using the connection; no lock, no malloc.
@@ -75,10 +75,7 @@ void conn_unref(struct conn *c);
 bool conn_request(const struct conn *c, uint32_t k, struct reqctx *out);
 void conn_read(struct conn *c, const char *p, size_t n);
 void conn_read_lost(struct conn *c);
-void conn_write_begin(struct conn *c);
-void conn_wrote(struct conn *c, const char *p, size_t n);
-void conn_write_done(struct conn *c);
-/* One write call's buffers, put bytes of them taken: the three above at once. */
+/* One write call's buffers, put bytes of them taken. */
 void conn_wrote_iov(struct conn *c, const struct iovec *iov, size_t iovcnt, size_t put);
 void conn_wrote_unseen(struct conn *c, uint64_t n);
 /* Outbound connections (propagation): requests the program wrote (a new head clears inj_done). */

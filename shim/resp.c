@@ -25,11 +25,6 @@ void resp_init(struct resp *r)
     r->phase = R_START;
 }
 
-bool resp_in_body(const struct resp *r)
-{
-    return r->phase == R_BODY;
-}
-
 void resp_abandon(struct resp *r)
 {
     r->phase = R_OPAQUE;
@@ -46,17 +41,6 @@ static void next_message(struct resp *r)
     r->length = 0;
 }
 
-/* A Content-Length value read (ok false: not a number we trust): duplicates must agree. */
-static void length_value(struct resp *r, bool ok, uint64_t v)
-{
-    if (!ok || (r->cl_state == 1 && v != r->length))
-        r->cl_state = 2;
-    else if (r->cl_state == 0) {
-        r->cl_state = 1;
-        r->length = v;
-    }
-}
-
 /* A framing header's value (vlen bytes, no line end but maybe a CR; at least sizeof r->val of them
  * means a value cut there, which is not trusted). */
 static void value_done(struct resp *r, const char *val, size_t vlen)
@@ -66,7 +50,12 @@ static void value_done(struct resp *r, const char *val, size_t vlen)
     if (r->hdr == HDR_CL) {
         uint64_t v = 0;
         bool ok = whole && token_decimal(val, n, &v);
-        length_value(r, ok, v);
+        if (!ok || (r->cl_state == 1 && v != r->length))
+            r->cl_state = 2;
+        else if (r->cl_state == 0) {
+            r->cl_state = 1;
+            r->length = v;
+        }
     } else if (r->hdr == HDR_TE) {
         r->chunked = whole && token_chunked_last(val, n);
         if (!r->chunked)
@@ -165,18 +154,8 @@ static void header_line(struct resp *r, const struct watch *w, const char *line,
     const char *end = line + n;
     if (f == 'c' && n >= 15 && folded_is(line, "content-") && folded_is(line + 7, "-length:") && line[7] == '-' &&
         line[14] == ':') {
-        /* As value_done() would see it: digits, then nothing but blanks and CR. */
-        for (v = line + 15; v < end && (*v == ' ' || *v == '\t');)
-            v++;
-        const char *d = v;
-        uint64_t x = 0;
-        for (; d < end && (unsigned char)(*d - '0') <= 9; d++)
-            x = x * 10 + (uint64_t)(*d - '0');
-        size_t digits = (size_t)(d - v);
-        while (d < end && (*d == ' ' || *d == '\t' || *d == '\r'))
-            d++;
-        length_value(r, d == end && digits > 0 && digits <= 18 && (size_t)(end - v) < sizeof r->val, x);
-        return;
+        r->hdr = HDR_CL;
+        v = line + 15;
     } else if (f == 't' && n >= 18 && folded_is(line, "transfer") && folded_is(line + 8, "-encodin") &&
                folded_is(line + 10, "ncoding:") && line[8] == '-' && line[17] == ':') {
         r->hdr = HDR_TE;

@@ -55,7 +55,5 @@ bool resp_body(struct resp *r, bool no_body);
 bool resp_unseen(struct resp *r, uint64_t n);
 bool resp_idle(const struct resp *r);
 void resp_abandon(struct resp *r);
-/* True while a response's body is being written (a head is complete, its body is not). */
-bool resp_in_body(const struct resp *r);
 
 #endif

@@ -224,8 +224,6 @@ static bool wanted_first(const struct reqtag_config *cfg, unsigned char c)
 static void whole_line(struct scan *s, struct scan_buf *b, const struct reqtag_config *cfg, const struct watch *w,
                        const char *line, size_t n)
 {
-    if (w == NULL && !wanted_first(cfg, (unsigned char)line[0]))
-        return; /* most lines: no name we look for starts with this letter */
     const char *colon = memchr(line, ':', n);
     if (colon == NULL)
         return; /* not a header line we can use */
