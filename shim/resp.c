@@ -3,9 +3,6 @@
 
 #include <stdbool.h>
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "token.h"
 
@@ -93,45 +90,6 @@ static bool folded_is(const char *p, const char *lit)
     return (load8(p) | 0x2020202020202020ull) == load8(lit);
 }
 
-/* Bit k set: p[k] is '\n' (16 bytes compared at once where SSE2 is there). Lines are found this
- * way, a whole head in one pass, instead of with a memchr call per line. */
-static uint32_t nl16(const char *p)
-{
-#ifdef __SSE2__
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-    return (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('\n')));
-#else
-    uint32_t m = 0;
-    for (unsigned k = 0; k < 16; k++)
-        m |= (uint32_t)(p[k] == '\n') << k;
-    return m;
-#endif
-}
-
-/* The line ends in the next bytes from *scanned (up to 32 of them): a mask based at *base. */
-static uint32_t next_ends(const char *p, size_t *scanned, size_t n, size_t *base)
-{
-    size_t from = *scanned, left = n - from;
-    if (left >= 32) {
-        *base = from;
-        *scanned = from + 32;
-        return nl16(p + from) | nl16(p + from + 16) << 16;
-    }
-    *scanned = n;
-    if (left >= 16) { /* the rest: 16 bytes, then the buffer's last 16 less those just looked at */
-        *base = from;
-        return nl16(p + from) | nl16(p + n - 16) >> (32 - left) << 16;
-    }
-    if (n >= 16) { /* the buffer's last 16 bytes, less those looked at before */
-        *base = n - 16;
-        return nl16(p + *base) >> (16 - left) << (16 - left);
-    }
-    const char *nl = left > 0 ? memchr(p + from, '\n', left) : NULL;
-    *base = nl != NULL ? (size_t)(nl - p) : 0;
-    *scanned = nl != NULL ? *base + 1 : n;
-    return nl != NULL;
-}
-
 /* Could a header name starting with f (already OR-ed with 0x20) be one of w's? */
 static bool watched_first(const struct watch *w, unsigned char f)
 {
@@ -196,7 +154,7 @@ static size_t lines(struct resp *r, const char *p, size_t i, size_t n, const str
                 r->wcand = watch_begin(w);
                 return i;
             }
-            mask = next_ends(p, &scanned, n, &base);
+            mask = token_line_ends(p, &scanned, n, &base);
         }
         size_t nl = base + (size_t)__builtin_ctz(mask);
         mask &= mask - 1;
