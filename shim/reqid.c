@@ -11,27 +11,10 @@
 
 #include "../common/settings.h"
 
-static bool safe_char(unsigned char c)
-{
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
-        return true;
-    switch (c) {
-    case '-': case '_': case '.': case ':': case '/': case '+': case '=': case '@':
-        return true;
-    default:
-        return false;
-    }
-}
-
-bool reqid_safe(const char *p, size_t n)
-{
-    if (n == 0 || n > REQTAG_MAX_ID)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (!safe_char((unsigned char)p[i]))
-            return false;
-    return true;
-}
+const uint8_t reqid_safe_byte[256] = {
+    ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1, ['0' ... '9'] = 1, ['-'] = 1, ['_'] = 1, ['.'] = 1,
+    [':'] = 1,         ['/'] = 1,         ['+'] = 1,         ['='] = 1, ['@'] = 1,
+};
 
 static bool lower_hex(const char *p, size_t n)
 {
