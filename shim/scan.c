@@ -1,8 +1,11 @@
-/* scan.c -- incremental HTTP/1.x request-head scanner: whole lines at once, byte steps only for lines cut between reads. */
+/* scan.c -- incremental HTTP/1.x request-head scanner: a whole head at once, else whole lines, byte steps only for lines cut between reads. */
 #include "scan.h"
 
 #include <stdbool.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "reqid.h"
 #include "token.h"
@@ -28,12 +31,16 @@ enum { MAX_METHOD = 32 };
 static const char cl_name[] = "content-length";
 static const char te_name[] = "transfer-encoding";
 
-/* RFC 9110 token characters, one bit per byte value. */
-static const uint32_t tchar_bits[8] = {0, 0x03ff6cfa, 0xc7fffffe, 0x57ffffff, 0, 0, 0, 0};
+/* RFC 9110 token characters. */
+static const uint8_t tchar[256] = {
+    ['a' ... 'z'] = 1, ['A' ... 'Z'] = 1, ['0' ... '9'] = 1, ['!'] = 1, ['#' ... '\''] = 1, ['*'] = 1,
+    ['+'] = 1,         ['-'] = 1,         ['.'] = 1,         ['^'] = 1, ['_'] = 1,           ['`'] = 1,
+    ['|'] = 1,         ['~'] = 1,
+};
 
 static int is_tchar(unsigned char c)
 {
-    return (tchar_bits[c >> 5] >> (c & 31)) & 1;
+    return tchar[c];
 }
 
 static unsigned hexv(char c)
@@ -55,6 +62,18 @@ static void new_request(struct scan *s)
     s->fseen = 0;
     s->fheld = 0;
     memset(s->flen, 0, sizeof s->flen);
+}
+
+/* A head ended: the next request, after the body its framing says it has (none, or unknown: opaque). */
+static inline void next_request(struct scan *s, int chunked, int cl, uint64_t len)
+{
+    new_request(s);
+    if (cl == 2 && !chunked) {
+        s->phase = P_OPAQUE;
+    } else if (chunked || (cl == 1 && len > 0)) {
+        body_start(&s->body, chunked, len);
+        s->phase = P_BODY;
+    }
 }
 
 void scan_init(struct scan *s)
@@ -177,46 +196,91 @@ static void value_done(struct scan *s, struct scan_buf *b, const struct reqtag_c
         } else if (reqid_safe(b->cur, n)) {
             s->cur_len = (uint16_t)n;
             s->held = 1;
+            s->held_flags = 0;
         }
         s->held_rank = s->hdr;
     }
     s->hdr = H_NONE;
 }
 
-/* A whole request line (without its '\n'): METHOD SP target SP HTTP/1.x, then CRs. On anything
- * else it returns false and changes nothing: the byte states decide (and stop looking). */
-static bool request_line(struct scan *s, struct scan_buf *b, const char *line, size_t n)
+static uint64_t load8(const char *p)
 {
-    const char *sp = memchr(line, ' ', n < MAX_METHOD + 1 ? n : MAX_METHOD + 1);
-    if (sp == NULL || sp == line)
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* Index of the first ' ' or '\r' in p[0..n), n when none; p[0..avail) may be read. */
+static inline size_t sp_or_cr(const char *p, size_t n, size_t avail)
+{
+    size_t i = 0;
+#ifdef __SSE2__
+    for (; i < n && avail - i >= 16; i += 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+        uint32_t m = (uint32_t)_mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(' ')), _mm_cmpeq_epi8(v, _mm_set1_epi8('\r'))));
+        if (m != 0)
+            return i + (size_t)__builtin_ctz(m) < n ? i + (size_t)__builtin_ctz(m) : n;
+    }
+#endif
+    while (i < n && p[i] != ' ' && p[i] != '\r')
+        i++;
+    return i < n ? i : n;
+}
+
+struct req_line {
+    size_t mlen, plen;
+    const char *target;
+};
+
+/* A whole request line (n bytes without its '\n'; avail >= n of them may be read): METHOD SP
+ * target SP HTTP/1.x, then CRs. On anything else it returns false: the byte states decide (and
+ * stop looking). */
+static inline __attribute__((always_inline)) bool parse_request_line(const char *line, size_t n, size_t avail,
+                                                                     struct req_line *rl)
+{
+    size_t m = 0;
+    if (n > 4 && memcmp(line, "GET ", 4) == 0)
+        m = 3; /* most requests: the method's bytes need no look each */
+    while (m < n && m <= MAX_METHOD && is_tchar((unsigned char)line[m]))
+        m++;
+    if (m == 0 || m > MAX_METHOD || m == n || line[m] != ' ')
         return false;
-    size_t mlen = (size_t)(sp - line);
-    for (size_t k = 0; k < mlen; k++)
-        if (!is_tchar((unsigned char)line[k]))
-            return false;
-    const char *target = sp + 1, *end = line + n;
-    const char *sp2 = memchr(target, ' ', (size_t)(end - target));
-    if (sp2 == NULL || memchr(target, '\r', (size_t)(sp2 - target)) != NULL)
-        return false;
-    const char *v = sp2 + 1;
-    if (end - v < 8 || memcmp(v, "HTTP/1.", 7) != 0 || v[7] < '0' || v[7] > '9')
+    const char *target = line + m + 1, *end = line + n;
+    size_t plen = sp_or_cr(target, (size_t)(end - target), avail - m - 1);
+    if (target + plen == end || target[plen] != ' ')
+        return false; /* no second space, or a CR in the target */
+    static const char mask[8] = {-1, -1, -1, -1, -1, -1, -1, 0};
+    const char *v = target + plen + 1;
+    if (end - v < 8 || (load8(v) & load8(mask)) != load8("HTTP/1.\0") || v[7] < '0' || v[7] > '9')
         return false;
     for (const char *q = v + 8; q < end; q++)
         if (*q != '\r')
             return false;
-    s->method_head = (mlen == 4 && memcmp(line, "HEAD", 4) == 0) ? 5 : 0;
-    s->mlen = (uint8_t)(mlen < REQTAG_MAX_METHOD ? mlen : REQTAG_MAX_METHOD);
+    rl->mlen = m;
+    rl->target = target;
+    rl->plen = plen;
+    return true;
+}
+
+/* The request line in the byte states' buffer; false changes nothing. */
+static bool request_line(struct scan *s, struct scan_buf *b, const char *line, size_t n)
+{
+    struct req_line rl;
+    if (!parse_request_line(line, n, n + 1, &rl))
+        return false;
+    s->method_head = (rl.mlen == 4 && memcmp(line, "HEAD", 4) == 0) ? 5 : 0;
+    s->mlen = (uint8_t)(rl.mlen < REQTAG_MAX_METHOD ? rl.mlen : REQTAG_MAX_METHOD);
     memcpy(b->method, line, s->mlen);
-    size_t plen = (size_t)(sp2 - target);
-    s->plen = (uint8_t)(plen < REQTAG_MAX_PATH ? plen : REQTAG_MAX_PATH);
-    memcpy(b->path, target, s->plen);
+    s->plen = (uint8_t)(rl.plen < REQTAG_MAX_PATH ? rl.plen : REQTAG_MAX_PATH);
+    memcpy(b->path, rl.target, s->plen);
     return true;
 }
 
 /* Could a header name starting with c be one we look for? Most lines answer no here. */
-static bool wanted_first(const struct reqtag_config *cfg, unsigned char c)
+static bool wanted_first(const struct reqtag_config *cfg, unsigned c)
 {
-    return (cfg->name_first[c >> 5] >> (c & 31)) & 1;
+    return (cfg->name_first[(c >> 5) & 7] >> (c & 31)) & 1;
 }
 
 /* One complete header line (without its '\n'), as the byte-by-byte states would take it: the
@@ -312,15 +376,148 @@ static void head_done(struct scan *s, struct scan_buf *b, const struct reqtag_co
     memcpy(head->flen, s->flen, sizeof head->flen); /* field_value() kept each within REQTAG_MAX_FIELD */
     for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++)
         head->field[k] = b->fval[k];
-    int chunked = s->chunked, cl = s->cl_state;
-    uint64_t len = s->body_left;
-    new_request(s);
-    if (cl == 2 && !chunked) {
-        s->phase = P_OPAQUE;
-    } else if (chunked || (cl == 1 && len > 0)) {
-        body_start(&s->body, chunked, len);
-        s->phase = P_BODY;
+    next_request(s, s->chunked, s->cl_state, s->body_left);
+}
+
+/* What whole_head() has found so far besides what it wrote into the head. */
+struct fast {
+    uint8_t best_rank; /* rank of the ID in the head; 0xff: none */
+    uint8_t fseen;     /* fields whose header was seen (the first one counts) */
+    uint8_t cl_state, chunked;
+    uint64_t body_left;
+};
+
+/* Is the line (m bytes) name:..., the name in any case? */
+static bool name_at(const char *l, size_t m, const char *name, size_t len)
+{
+    return m > len && l[len] == ':' && token_name_is(l, len, name, len);
+}
+
+/* A header line whose first letter is wanted (m bytes, no '\n'), taken as whole_line() and
+ * value_done() take it. False: a value longer than the byte states keep, left to them. */
+__attribute__((noinline)) /* a line or two a head: the loop over all lines keeps its registers */
+static bool fast_line(struct fast *f, const struct reqtag_config *cfg, struct scan_head *h, const char *l, size_t m)
+{
+    uint8_t hdr = H_NONE;
+    unsigned fk = REQTAG_MAX_FIELDS;
+    size_t nlen = 0;
+    if (name_at(l, m, cl_name, sizeof cl_name - 1))
+        hdr = H_CL, nlen = sizeof cl_name - 1;
+    else if (name_at(l, m, te_name, sizeof te_name - 1))
+        hdr = H_TE, nlen = sizeof te_name - 1;
+    for (unsigned k = 0; hdr == H_NONE && k < cfg->nheaders && k < REQTAG_MAX_HEADERS; k++)
+        if (name_at(l, m, cfg->header[k], cfg->header_len[k]))
+            hdr = (uint8_t)k, nlen = cfg->header_len[k];
+    for (unsigned k = 0; fk == REQTAG_MAX_FIELDS && k < cfg->nfields && k < REQTAG_MAX_FIELDS; k++)
+        if (name_at(l, m, cfg->field_hdr[k], cfg->field_hdr_len[k]))
+            fk = k, nlen = cfg->field_hdr_len[k];
+    if (hdr == H_NONE && fk == REQTAG_MAX_FIELDS)
+        return true;
+    const char *v = l + nlen + 1, *end = l + m;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    size_t n = token_trim_end(v, (size_t)(end - v));
+    if (n > sizeof ((struct scan_buf *)0)->cur)
+        return false; /* the byte states keep a cut value and call it bad: theirs to say */
+    if (fk < REQTAG_MAX_FIELDS && !(f->fseen & (1u << fk))) {
+        f->fseen |= (uint8_t)(1u << fk);
+        bool ok = n > 0 && n <= REQTAG_MAX_FIELD;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = (unsigned char)v[i] >= 0x20 && (unsigned char)v[i] <= 0x7e;
+        if (ok) {
+            h->flen[fk] = (uint8_t)n;
+            h->field[fk] = v;
+        }
     }
+    if (hdr == H_CL) {
+        uint64_t x = 0;
+        if (!token_decimal(v, n, &x) || (f->cl_state == 1 && x != f->body_left))
+            f->cl_state = 2;
+        else if (f->cl_state == 0) {
+            f->cl_state = 1;
+            f->body_left = x;
+        }
+    } else if (hdr == H_TE) {
+        f->chunked = token_chunked_last(v, n);
+    } else if (hdr < cfg->nheaders && hdr < f->best_rank) {
+        char tid[32];
+        if (!cfg->header_traceparent[hdr]) {
+            if (!reqid_safe(v, n))
+                return true;
+            h->id = v;
+            h->idlen = (uint8_t)n;
+            h->trace_flags = 0;
+        } else {
+            if (!reqid_traceparent(v, n, tid))
+                return true;
+            h->id = v + 3; /* the trace-id, where reqid_traceparent took it from */
+            h->idlen = 32;
+            h->trace_flags = (uint8_t)((hexv(v[53]) << 4) | hexv(v[54]));
+        }
+        h->traceparent = cfg->header_traceparent[hdr];
+        f->best_rank = hdr;
+    }
+    return true;
+}
+
+/* At a request's start with no watch: the whole head in p[0..n), its lines found in one pass and
+ * only those whose first letter is wanted looked at. Returns the bytes the head took (its
+ * answers in *h, pointing into p) or 0, having changed nothing in s, when the head does not end
+ * in p or holds anything unusual (folding, a CR line start, a request line the byte states must
+ * judge, an over-long value): the byte states take it from the start. */
+static inline __attribute__((always_inline)) size_t whole_head(struct scan *s, const struct reqtag_config *cfg,
+                                                               const char *p, size_t n, struct scan_head *h)
+{
+    size_t base = 0, scanned = 0;
+    uint32_t mask = 0;
+    while (mask == 0) {
+        if (scanned >= n)
+            return 0;
+        mask = token_line_ends(p, &scanned, n, &base);
+    }
+    size_t e = base + (size_t)__builtin_ctz(mask);
+    mask &= mask - 1;
+    struct req_line rl;
+    if (!parse_request_line(p, e, n, &rl))
+        return 0;
+    /* Written now, not at the end: fewer values to keep in registers through the loop. */
+    h->is_head = rl.mlen == 4 && memcmp(p, "HEAD", 4) == 0;
+    h->mlen = (uint8_t)(rl.mlen < REQTAG_MAX_METHOD ? rl.mlen : REQTAG_MAX_METHOD);
+    h->plen = (uint8_t)(rl.plen < REQTAG_MAX_PATH ? rl.plen : REQTAG_MAX_PATH);
+    h->method = p;
+    h->path = rl.target;
+    struct fast f = {.best_rank = 0xff};
+    h->idlen = 0;
+    h->id = p;
+    h->traceparent = 0;
+    h->trace_flags = 0;
+    for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++) {
+        h->flen[k] = 0;
+        h->field[k] = p;
+    }
+    for (size_t i = e + 1;; i = e + 1) {
+        while (mask == 0) {
+            if (scanned >= n)
+                return 0;
+            mask = token_line_ends(p, &scanned, n, &base);
+        }
+        e = base + (size_t)__builtin_ctz(mask);
+        mask &= mask - 1;
+        unsigned c = (unsigned char)p[i];
+        if (wanted_first(cfg, c)) {
+            if (!fast_line(&f, cfg, h, p + i, e - i))
+                return 0;
+        } else if (c <= ' ') {
+            if (e - i == (c == '\r'))
+                break; /* the blank line */
+            return 0;  /* a fold, a CR line start or a control byte: the byte states know */
+        }
+    }
+    /* In P_START the per-request fields are as new_request() left them (nothing changes them
+     * before a request line is taken): only a body's framing is left to set. */
+    if (f.cl_state != 0 || f.chunked)
+        next_request(s, f.chunked, f.cl_state, f.body_left);
+    return e + 1;
 }
 
 bool scan_mid_head(const struct scan *s)
@@ -331,11 +528,22 @@ bool scan_mid_head(const struct scan *s)
 size_t scan_feed(struct scan *s, struct scan_buf *b, const struct reqtag_config *cfg, const char *buf, size_t len,
                  enum scan_status *status, struct scan_head *head)
 {
+    if (s->phase == P_START && len > 0 && is_tchar((unsigned char)buf[0])) {
+        /* The usual read: a whole head at its start (the byte states try later starts). */
+        size_t used = whole_head(s, cfg, buf, len, head);
+        if (used != 0) {
+            *status = SCAN_HEAD;
+            return used;
+        }
+    }
     return scan_feed_watch(s, b, cfg, buf, len, status, head, NULL);
 }
 
-size_t scan_feed_watch(struct scan *s, struct scan_buf *b, const struct reqtag_config *cfg, const char *buf, size_t len,
-                       enum scan_status *status, struct scan_head *head, const struct watch *w)
+/* Not inlined in scan_feed(): there it is the way out when whole_head() declines, and its
+ * registers would cost the whole-head path. */
+__attribute__((noinline)) size_t scan_feed_watch(struct scan *s, struct scan_buf *b, const struct reqtag_config *cfg,
+                                                 const char *buf, size_t len, enum scan_status *status,
+                                                 struct scan_head *head, const struct watch *w)
 {
     size_t i = 0;
     *status = SCAN_NEED_MORE;
@@ -352,6 +560,13 @@ size_t scan_feed_watch(struct scan *s, struct scan_buf *b, const struct reqtag_c
             if (!is_tchar(c)) {
                 s->phase = P_OPAQUE;
                 continue;
+            }
+            if (w == NULL && i > 0) { /* at 0, scan_feed() tried */
+                size_t used = whole_head(s, cfg, buf + i, len - i, head);
+                if (used != 0) {
+                    *status = SCAN_HEAD;
+                    return i + used;
+                }
             }
             {
                 /* The usual case, the whole request line in this buffer: take it at once. */

@@ -40,8 +40,10 @@
 
 enum scan_status { SCAN_NEED_MORE, SCAN_HEAD, SCAN_OPAQUE, SCAN_BLANK };
 
-/* A completed head. The pointers point into the scan_buf given to scan_feed(): valid until the
- * next scan_feed() call with that buffer (copy what you keep before feeding more). */
+/* A completed head. The pointers point into the scan_buf given to scan_feed() or into the bytes
+ * given to that same call (a head whole in them is answered from them): valid until the next
+ * scan_feed() call with that scan_buf and while those bytes stay as they are (copy what you keep
+ * before feeding more or reusing the bytes). */
 struct scan_head {
     uint8_t is_head;      /* the method was HEAD: its response has no body */
     uint8_t mlen, plen;   /* method and target as read (the target cut at REQTAG_MAX_PATH) */
