@@ -437,9 +437,13 @@ static void derive(struct reqtag_config *cfg)
     for (unsigned k = 0; k < cfg->nfields && k < REQTAG_MAX_FIELDS; k++)
         first_letter(cfg, cfg->field_hdr[k][0]);
     cfg->want_line = cfg->summary;
-    for (unsigned k = 0; k < cfg->format.nseg && k < REQTAG_MAX_SEGMENTS; k++)
+    cfg->fine_clock = cfg->summary;
+    for (unsigned k = 0; k < cfg->format.nseg && k < REQTAG_MAX_SEGMENTS; k++) {
         if (cfg->format.seg[k].kind == TAG_METHOD || cfg->format.seg[k].kind == TAG_PATH)
             cfg->want_line = true;
+        if (cfg->format.seg[k].kind == TAG_ELAPSED)
+            cfg->fine_clock = true;
+    }
 }
 
 int settings_parse_one(const struct reqtag_setting *s, const char *value, struct reqtag_config *cfg,

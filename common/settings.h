@@ -83,6 +83,8 @@ struct reqtag_config {
      * Transfer-Encoding), so a scanner passes over every other line without comparing names. */
     uint32_t name_first[8];
     bool want_line;  /* derived: a request's method and target are shown ({method}, {path}, summaries) */
+    bool fine_clock; /* derived: elapsed time is shown to the microsecond or millisecond ({elapsed_ms},
+                        summaries); otherwise only crash reports show it and a coarse clock will do */
 };
 
 struct reqtag_setting {

@@ -12,24 +12,44 @@
  * looks like the one a thread adopted before. */
 static uint32_t gen_base;
 
+/* The seqlock's writer side. Writers are the threads using the connection, one at a time (conn.h),
+ * so plain ordered stores do: no locked instruction on the per-request path. */
 static void set_cur(struct conn *c, struct rec *r)
 {
     if (c->cur == r)
         return;
-    __atomic_add_fetch(&c->seq, 1, __ATOMIC_ACQ_REL);
-    __atomic_thread_fence(__ATOMIC_RELEASE);
+    uint32_t s = c->seq;
+    __atomic_store_n(&c->seq, s + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE); /* odd before anything changes */
     __atomic_store_n(&c->cur, r, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&c->gen, 1, __ATOMIC_RELAXED);
-    __atomic_add_fetch(&c->seq, 1, __ATOMIC_RELEASE);
+    __atomic_store_n(&c->gen, c->gen + 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
 }
 
-/* A request's record goes back to the pool, unless it is still current (conn_unref clears cur
- * first, so there everything goes). */
+/* A request's record is given back, unless it is still current (conn_unref clears cur first, so
+ * there everything goes). The connection keeps one as its spare: keep-alive requests then take
+ * and give back without a pool trip. A thread still copying it from an old cur fails its check. */
 static void give_back(struct conn *c, struct rec **slot)
 {
-    if (*slot != NULL && *slot != c->cur)
-        pool_put(*slot, rec_len(*slot));
+    struct rec *r = *slot;
     *slot = NULL;
+    if (r == NULL || r == c->cur)
+        return;
+    if (c->spare == NULL)
+        c->spare = r;
+    else
+        pool_put(r, rec_len(r));
+}
+
+/* A block for a record of size bytes: the spare when it is of the same pool class. */
+static struct rec *rec_block(struct conn *c, size_t size)
+{
+    struct rec *s = c->spare;
+    if (s != NULL && (rec_len(s) == size || pool_block(rec_len(s)) == pool_block(size))) {
+        c->spare = NULL;
+        return s;
+    }
+    return pool_get(size);
 }
 
 /* Records nothing needs any more go back, oldest first: not current, answered, and summarized
@@ -88,6 +108,8 @@ void conn_unref(struct conn *c)
     set_cur(c, NULL); /* a thread about to adopt from it sees the change and drops the copy */
     for (uint32_t k = c->low; k < c->heads; k++)
         give_back(c, &c->ring[k % CONN_RING]);
+    if (c->spare != NULL)
+        pool_put(c->spare, rec_len(c->spare));
     if (c->parked != NULL)
         pool_put(c->parked, sizeof *c->parked);
     if (c->pend != NULL)
@@ -126,7 +148,7 @@ static void head_read(struct conn *c, const struct scan_head *h)
         give_back(c, slot);
         c->low = c->heads - CONN_RING + 1;
     }
-    struct rec *rec = pool_get(rec_size(&r));
+    struct rec *rec = rec_block(c, rec_size(&r));
     if (rec != NULL)
         rec_pack(rec, &r);
     *slot = rec; /* NULL: no memory: the request goes untagged */
@@ -287,12 +309,10 @@ void conn_wrote_unseen(struct conn *c, uint64_t n)
     release(c);
 }
 
-void conn_adopt(int fd, struct conn *c)
+void conn_adopt_copy(int fd, struct conn *c)
 {
     struct tstate *t = me();
-    uint32_t gen = __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE);
-    if (t->origin == ORIGIN_CONN && t->conn_fd == fd && t->conn_gen == gen)
-        return;
+    uint32_t gen;
     for (int attempt = 0; attempt < 4; attempt++) {
         uint32_t s1 = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
         if (s1 & 1)

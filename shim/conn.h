@@ -63,6 +63,7 @@ struct conn {
     uint64_t out_bytes;    /* bytes written since the last response completed */
     struct rec *cur;       /* the request being served; NULL: none */
     struct rec *ring[CONN_RING];  /* the records of requests low .. heads-1, by number % CONN_RING */
+    struct rec *spare;            /* the last record given back, kept for the next head (no pool trip) */
     struct scan_buf *parked;      /* the scanner's buffer while a head is cut between reads */
     struct scan scan;
     struct resp resp;
@@ -82,6 +83,14 @@ void conn_wrote_unseen(struct conn *c, uint64_t n);
 void conn_sent(struct conn *c, const char *p, size_t n);
 /* The connection is closing: requests still open get their summary (REQTAG_SUMMARY). */
 void conn_closed(struct conn *c);
-void conn_adopt(int fd, struct conn *c);
+void conn_adopt_copy(int fd, struct conn *c);
+/* Most calls find the thread already on this connection's current request: that answer is a few
+ * loads, inline; a change copies the request (conn_adopt_copy). */
+static inline void conn_adopt(int fd, struct conn *c)
+{
+    const struct tstate *t = me();
+    if (t->origin != ORIGIN_CONN || t->conn_fd != fd || t->conn_gen != __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE))
+        conn_adopt_copy(fd, c);
+}
 
 #endif

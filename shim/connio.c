@@ -38,8 +38,12 @@ void connio_open(int listen_fd, int fd)
 void connio_read_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t got, int flags)
 {
     struct conn *c = conn_of(fd);
-    if (c == NULL)
-        return;
+    if (c != NULL)
+        connio_read_conn(fd, c, iov, iovcnt, got, flags);
+}
+
+void connio_read_conn(int fd, struct conn *c, const struct iovec *iov, size_t iovcnt, ssize_t got, int flags)
+{
     int saved = errno;
     if (got > 0 && !(flags & MSG_PEEK)) {
         if (flags & MSG_TRUNC) {

@@ -14,19 +14,25 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
+#include "config.h"
 #include "fdtab.h"
 
 void connio_open(int listen_fd, int fd);
 void connio_read_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t got, int flags);
+/* The same for a connection already looked up (c: fd's accepted connection, the shim on). */
+void connio_read_conn(int fd, struct conn *c, const struct iovec *iov, size_t iovcnt, ssize_t got, int flags);
 
 /* Most reads are not on connections: that answer costs a table lookup, no call. */
 static inline void connio_read(int fd, const void *buf, ssize_t got, int flags)
 {
     struct fdent *e = fdtab_get(fd);
-    if (e == NULL || fdent_kind(e) != FD_CONN)
+    if (e == NULL || fdent_kind(e) != FD_CONN || !reqtag_on())
+        return;
+    struct conn *c = fdent_conn(e);
+    if (c == NULL)
         return;
     struct iovec one = {(void *)buf, got > 0 ? (size_t)got : 0};
-    connio_read_iov(fd, &one, 1, got, flags);
+    connio_read_conn(fd, c, &one, 1, got, flags);
 }
 void connio_wrote_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t put);
 /* The same for a connection already looked up (c: fd's accepted connection, the shim on). */

@@ -26,7 +26,7 @@ struct reqctx {
     uint8_t mlen, plen;   /* the request's method and target (cut at REQTAG_MAX_PATH), as read */
     char method[REQTAG_MAX_METHOD];
     char path[REQTAG_MAX_PATH];
-    uint64_t start_ns;    /* CLOCK_MONOTONIC when the request's head was read; 0: unknown */
+    uint64_t start_ns;    /* mono_ns() when the request's head was read; 0: unknown */
     uint8_t flen[REQTAG_MAX_FIELDS];  /* REQTAG_FIELDS values, by index; 0: absent */
     char field[REQTAG_MAX_FIELDS][REQTAG_MAX_FIELD];
 };
@@ -62,7 +62,8 @@ static inline struct tstate *me(void)
     return &reqtag_tls;
 }
 
-/* CLOCK_MONOTONIC in nanoseconds (0 if the clock fails); the time base of start_ns. */
+/* CLOCK_MONOTONIC in nanoseconds (0 if the clock fails); the time base of start_ns. Its coarse
+ * variant (one tick's resolution) unless reqtag_cfg.fine_clock: both have the same timeline. */
 uint64_t mono_ns(void);
 
 /* Nanoseconds since the request's head was read; 0 when unknown. */

@@ -116,3 +116,9 @@ void pool_put(void *p, size_t size)
     if (c >= 0)
         lifo_push(&heads[c], p);
 }
+
+size_t pool_block(size_t size)
+{
+    int c = class_of(size);
+    return c >= 0 ? class_size[c] : 0;
+}

@@ -30,5 +30,8 @@ void *lifo_pop(struct lifo *l);
 
 void *pool_get(size_t size);
 void pool_put(void *p, size_t size);
+/* The block size pool_get(size) hands out (0: none that big): blocks of equal pool_block() are
+ * interchangeable, so an owner may keep one and reuse it for another size of the same class. */
+size_t pool_block(size_t size);
 
 #endif

@@ -1,7 +1,10 @@
 /* rec.c -- pack a request context tight for keeping, unpack it with every length bounded. */
 #include "rec.h"
 
+#include <stdbool.h>
 #include <string.h>
+
+_Static_assert(REQTAG_MAX_FIELDS == 4, "rec_unpack tests the four field lengths as one word");
 
 /* A length over its maximum reads as 0: nothing kept rather than a cut value. */
 static size_t clamp(size_t v, size_t max)
@@ -9,10 +12,18 @@ static size_t clamp(size_t v, size_t max)
     return v <= max ? v : 0;
 }
 
+/* Method, path and fields are kept only when shown: usually a record is its ID alone. */
+static bool id_only(const struct rec_parts *p)
+{
+    return (p->mlen | p->plen | p->flen[0] | p->flen[1] | p->flen[2] | p->flen[3]) == 0;
+}
+
 size_t rec_size(const struct rec_parts *p)
 {
-    size_t n = sizeof(struct rec) + clamp(p->len, REQTAG_MAX_ID) + clamp(p->mlen, REQTAG_MAX_METHOD) +
-               clamp(p->plen, REQTAG_MAX_PATH);
+    size_t n = sizeof(struct rec) + clamp(p->len, REQTAG_MAX_ID);
+    if (id_only(p))
+        return n;
+    n += clamp(p->mlen, REQTAG_MAX_METHOD) + clamp(p->plen, REQTAG_MAX_PATH);
     for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++)
         n += clamp(p->flen[k], REQTAG_MAX_FIELD);
     return n;
@@ -32,6 +43,13 @@ void rec_pack(struct rec *r, const struct rec_parts *p)
     r->start_ns = p->start_ns;
     r->kind = p->kind;
     r->trace_flags = p->trace_flags;
+    if (id_only(p)) {
+        r->len = (uint8_t)clamp(p->len, REQTAG_MAX_ID);
+        memcpy(d, p->id, r->len);
+        r->mlen = r->plen = 0;
+        memset(r->flen, 0, sizeof r->flen);
+        return;
+    }
     d = put(d, &r->len, p->id, p->len, REQTAG_MAX_ID);
     d = put(d, &r->mlen, p->method, p->mlen, REQTAG_MAX_METHOD);
     d = put(d, &r->plen, p->path, p->plen, REQTAG_MAX_PATH);
@@ -60,26 +78,37 @@ void rec_unpack(const struct rec *r, struct reqctx *c)
     size_t len = clamp(r->len, REQTAG_MAX_ID);
     memcpy(c->id, d, len);
     d += len;
-    c->mlen = (uint8_t)clamp(r->mlen, REQTAG_MAX_METHOD);
-    if (c->mlen > 0) /* kept only when shown (want_line) */
+    /* Method, path and fields are kept only when shown: usually all empty, one test for them all. */
+    uint8_t ml = r->mlen, pl = r->plen;
+    uint32_t fl;
+    memcpy(&fl, r->flen, sizeof fl);
+    if ((ml | pl | fl) == 0) {
+        c->mlen = c->plen = 0;
+        memset(c->flen, 0, sizeof c->flen);
+    } else {
+        c->mlen = (uint8_t)clamp(ml, REQTAG_MAX_METHOD);
         memcpy(c->method, d, c->mlen);
-    d += c->mlen;
-    c->plen = (uint8_t)clamp(r->plen, REQTAG_MAX_PATH);
-    if (c->plen > 0)
+        d += c->mlen;
+        c->plen = (uint8_t)clamp(pl, REQTAG_MAX_PATH);
         memcpy(c->path, d, c->plen);
-    d += c->plen;
-    for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++) {
-        c->flen[k] = (uint8_t)clamp(r->flen[k], REQTAG_MAX_FIELD);
-        if (c->flen[k] > 0)
+        d += c->plen;
+        for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++) {
+            c->flen[k] = (uint8_t)clamp(r->flen[k], REQTAG_MAX_FIELD);
             memcpy(c->field[k], d, c->flen[k]);
-        d += c->flen[k];
+            d += c->flen[k];
+        }
     }
     __atomic_store_n(&c->len, (uint8_t)len, __ATOMIC_RELEASE);
 }
 
 size_t rec_len(const struct rec *r)
 {
-    size_t n = sizeof *r + r->len + r->mlen + r->plen;
+    size_t n = sizeof *r + r->len;
+    uint32_t fl;
+    memcpy(&fl, r->flen, sizeof fl);
+    if ((r->mlen | r->plen | fl) == 0)
+        return n;
+    n += r->mlen + r->plen;
     for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++)
         n += r->flen[k];
     return n;

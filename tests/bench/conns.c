@@ -3,8 +3,9 @@
  * conns server PORT: accepts, reads each request head (one read), logs "conns GET <path>" on
  *   stderr, answers 200 with Content-Length and keeps the connection open until the peer closes.
  * conns client PORT N: opens N connections from source addresses 127.0.0.2, .3, ... (at most
- *   20,000 per address, ports picked at connect), in batches of up to 2,000 in flight, sends one
- *   request with an X-Request-ID on each, reads its response, keeps them all open, prints
+ *   20,000 per address, ports picked at connect), in batches of up to 2,000 in flight, sends two
+ *   requests one after the other with an X-Request-ID on each (a kept-alive connection's steady
+ *   state: the server has served one and holds the next), reads the responses, keeps them all open, prints
  *   "open N" on stdout and then waits until stdin closes (or a signal ends it).
  * Both need RLIMIT_NOFILE above N (the caller raises ulimit -n).
  */
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -82,6 +84,15 @@ static int server(int port)
     return 0;
 }
 
+static void send_request(int fd, int k)
+{
+    char buf[256];
+    int len = snprintf(buf, sizeof buf, "GET /c/%d/%d HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                                        "X-Request-ID: conn-%d-%d\r\n\r\n", fd, k, fd, k);
+    if (write(fd, buf, (size_t)len) != len)
+        die("conns client: write");
+}
+
 static int client(int port, long n)
 {
     int ep = epoll_create1(EPOLL_CLOEXEC);
@@ -90,6 +101,12 @@ static int client(int port, long n)
     long opened = 0, done = 0, inflight = 0;
     struct epoll_event evs[512];
     char buf[512];
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        die("conns client: getrlimit");
+    unsigned char *answered = calloc(rl.rlim_cur, 1); /* responses read, by fd */
+    if (answered == NULL)
+        die("conns client: calloc");
     while (done < n) {
         while (opened < n && inflight < 2000) {
             int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -123,10 +140,7 @@ static int client(int port, long n)
                 return 1;
             }
             if (evs[i].events & EPOLLOUT) {
-                int len = snprintf(buf, sizeof buf, "GET /c/%d HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                                                    "X-Request-ID: conn-%d\r\n\r\n", fd, fd);
-                if (write(fd, buf, (size_t)len) != len)
-                    die("conns client: write");
+                send_request(fd, 0);
                 struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint64_t)fd};
                 epoll_ctl(ep, EPOLL_CTL_MOD, fd, &ev);
             } else if (evs[i].events & EPOLLIN) {
@@ -134,6 +148,10 @@ static int client(int port, long n)
                 if (r <= 0) {
                     fprintf(stderr, "conns client: no response after %ld\n", done);
                     return 1;
+                }
+                if (answered[fd]++ == 0) {
+                    send_request(fd, 1);
+                    continue;
                 }
                 epoll_ctl(ep, EPOLL_CTL_DEL, fd, NULL);
                 done++;

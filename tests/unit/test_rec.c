@@ -58,6 +58,33 @@ int main(void)
     rec_unpack((const struct rec *)block, &out);
     CHECK(same(&full, &out), "the largest record round-trips");
 
+    /* The usual record: an ID alone (method, path and fields kept only when shown). Unpacked over
+     * a context that held all of them, it leaves none behind. */
+    struct reqctx idonly = {.start_ns = 7, .kind = ID_GIVEN};
+    ctx_set(&idonly, "cg-17", 5);
+    rec_parts_of(&idonly, &parts);
+    n = rec_size(&parts);
+    CHECK(n == sizeof(struct rec) + 5, "an ID-only record takes its header and the ID (%zu bytes)", n);
+    memset(block, 0x77, sizeof block);
+    rec_pack((struct rec *)block, &parts);
+    CHECK((unsigned char)block[n] == 0x77 && rec_len((const struct rec *)block) == n,
+          "an ID-only record is packed in exactly rec_size bytes and rec_len says so");
+    out = full;
+    rec_unpack((const struct rec *)block, &out);
+    CHECK(same(&idonly, &out), "an ID-only record unpacked over a full context leaves no method, path or field");
+    for (int k = 0; k < REQTAG_MAX_FIELDS; k++) {
+        struct reqctx one = idonly;
+        one.flen[k] = 2;
+        memcpy(one.field[k], "ok", 2);
+        rec_parts_of(&one, &parts);
+        n = rec_size(&parts);
+        rec_pack((struct rec *)block, &parts);
+        memset(&out, 0, sizeof out);
+        rec_unpack((const struct rec *)block, &out);
+        CHECK(n == sizeof(struct rec) + 7 && rec_len((const struct rec *)block) == n && same(&one, &out),
+              "a record with only field %d set keeps it", k);
+    }
+
     /* Junk (a block reused under a racing reader): every length stays in bounds. */
     bool bounded = true;
     srand(5);

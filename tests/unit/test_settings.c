@@ -257,6 +257,7 @@ static void test_derived(void)
     memset(env_name, 0, sizeof env_name);
     load(&cfg);
     CHECK(!cfg.want_line, "default: method and target are not kept");
+    CHECK(!cfg.fine_clock, "default: only crash reports show elapsed time (the coarse clock)");
     CHECK(first_is(&cfg, 'x') && first_is(&cfg, 'X') && first_is(&cfg, 'c') && first_is(&cfg, 'T') &&
               !first_is(&cfg, 'h') && !first_is(&cfg, 'U') && !first_is(&cfg, 'a'),
           "default first letters: x, c, t in both cases, and no others");
@@ -266,10 +267,14 @@ static void test_derived(void)
     load(&cfg);
     CHECK(first_is(&cfg, 'r') && first_is(&cfg, 'O') && !first_is(&cfg, 'x') && cfg.want_line,
           "first letters follow REQTAG_HEADER and REQTAG_FIELDS; {path} keeps the request line");
+    CHECK(!cfg.fine_clock, "{path} does not need the fine clock");
+    set_env(2, "REQTAG_FORMAT", "[{id} {elapsed_ms}] ");
+    load(&cfg);
+    CHECK(cfg.fine_clock && !cfg.want_line, "{elapsed_ms} reads the fine clock");
     set_env(1, NULL, NULL);
     set_env(2, "REQTAG_SUMMARY", "1");
     load(&cfg);
-    CHECK(cfg.want_line, "summaries keep the request line");
+    CHECK(cfg.want_line && cfg.fine_clock, "summaries keep the request line and read the fine clock");
     memset(env_name, 0, sizeof env_name);
 }
 
