@@ -191,12 +191,18 @@ static void responses_lost(struct conn *c)
     settle(c, true);
 }
 
-/* The response to request number k is complete (or will never be): one summary line. */
-static void finished(struct conn *c, uint16_t code)
+static void summarize(struct conn *c, uint16_t code)
 {
     struct reqctx req;
-    if (reqtag_cfg.summary && c->summarized < c->heads && conn_request(c, c->summarized, &req))
+    if (c->summarized < c->heads && conn_request(c, c->summarized, &req))
         summary_write(&req, code, c->out_bytes);
+}
+
+/* The response to request number k is complete (or will never be): one summary line. */
+static inline void finished(struct conn *c, uint16_t code)
+{
+    if (reqtag_cfg.summary)
+        summarize(c, code);
     if (c->summarized < c->heads)
         c->summarized++;
     c->out_bytes = 0;
@@ -260,8 +266,38 @@ void conn_closed(struct conn *c)
         finished(c, c->resp_open ? c->last_code : 0);
 }
 
+/* The usual call, a whole response (or a head and its body's start) with nothing open before
+ * it: what wrote() and conn_wrote_iov() would do for it, in one step. False: not that call,
+ * nothing changed. */
+static bool wrote_whole(struct conn *c, const struct iovec *iov, size_t put)
+{
+    uint32_t answered = c->answered;
+    bool head_req = answered < c->heads && (c->head_bits >> (answered % 64)) & 1;
+    size_t n = iov[0].iov_len < put ? iov[0].iov_len : put;
+    uint16_t code;
+    bool done;
+    size_t head = resp_whole(&c->resp, iov[0].iov_base, n, put, head_req, &code, &done);
+    if (head == 0)
+        return false;
+    c->out_bytes += put;
+    c->ended = done && put > head;
+    c->inj_done = 0;
+    c->last_code = code;
+    c->resp_open = 1;
+    if (answered < c->heads)
+        c->answered = ++answered;
+    /* settle(c, true) with the responses followed */
+    set_cur(c, c->heads > 0 && answered == c->heads ? c->ring[(c->heads - 1) % CONN_RING] : NULL);
+    if (done)
+        finished(c, code);
+    release(c);
+    return true;
+}
+
 void conn_wrote_iov(struct conn *c, const struct iovec *iov, size_t iovcnt, size_t put)
 {
+    if (iovcnt > 0 && put > 0 && !c->resp_lost && wrote_whole(c, iov, put))
+        return;
     c->burst = 0;
     c->mixed = 0;
     c->ended = 0;

@@ -236,6 +236,110 @@ bool resp_body(struct resp *r, bool no_body)
     return false;
 }
 
+/* The line ends from p[from] on, 32 bytes at a time (bit k: p[from + k]); near the end the
+ * buffer's last 32 bytes, less those before from (n >= 32, from < n). */
+static inline __attribute__((always_inline)) uint32_t ends32(const char *p, size_t from, size_t n)
+{
+    if (n - from >= 32)
+        return nl16(p + from) | nl16(p + from + 16) << 16;
+    return (nl16(p + n - 32) | nl16(p + n - 16) << 16) >> (32 - (n - from));
+}
+
+/* A Content-Length line's value from u[i] on: digits, then only blanks and CR before the '\n'
+ * (what header_line and value_done take as valid: at most 18 digits, shorter than r->val).
+ * Returns where its '\n' is, 0 for anything else. */
+static inline __attribute__((always_inline)) size_t length_value(const unsigned char *u, size_t i, size_t n,
+                                                                 uint64_t *v)
+{
+    while (i < n && (u[i] == ' ' || u[i] == '\t'))
+        i++;
+    size_t start = i;
+    uint64_t x = 0;
+    for (unsigned d; i < n && (d = u[i] - (unsigned)'0') <= 9; i++)
+        x = x * 10 + d;
+    if (i - start - 1 > 17) /* none, or more than 18 */
+        return 0;
+    *v = x;
+    if (i + 1 < n && u[i] == '\r' && u[i + 1] == '\n') /* the usual end */
+        return i + 1;
+    while (i < n && (u[i] == ' ' || u[i] == '\t' || u[i] == '\r'))
+        i++;
+    return i < n && u[i] == '\n' && i - start < sizeof ((struct resp *)0)->val ? i : 0;
+}
+
+size_t resp_whole(struct resp *r, const char *p, size_t n, uint64_t total, bool head_req, uint16_t *code,
+                  bool *done)
+{
+    static const char mask8[8] = {-1, -1, -1, -1, -1, -1, -1, 0};
+    const unsigned char *u = (const unsigned char *)p;
+    if (r->phase != R_START || n < 34)
+        return 0;
+    /* status_line's test, the digits tested without a branch each */
+    unsigned d7 = u[7] - (unsigned)'0', d0 = u[9] - (unsigned)'0', d1 = u[10] - (unsigned)'0',
+             d2 = u[11] - (unsigned)'0';
+    if ((load8(p) & load8(mask8)) != load8("HTTP/1.\0") || ((d7 > 9) | (d0 > 9) | (d1 > 9) | (d2 > 9)) ||
+        u[8] != ' ' || (u[12] != ' ' && u[12] != '\r' && u[12] != '\n') || d0 < 2)
+        return 0; /* not a status line, or an interim (1xx) one */
+    unsigned status = d0 * 100 + d1 * 10 + d2;
+    /* From line start to line start by the line ends, looking only at lines whose first byte
+     * could start a framing name or a blank line; whatever is not plain gives up. The last two
+     * bytes are left out of the walk: a line start and the byte after it are in the buffer. */
+    uint64_t length = 0;
+    bool has_length = false;
+    size_t base = 12, i, last = n - 2;
+    uint32_t mask = ends32(p, base, last);
+    for (;;) {
+        while (mask == 0) {
+            base += 32;
+            if (base >= last)
+                return 0;
+            mask = ends32(p, base, last);
+        }
+        i = base + (size_t)__builtin_ctz(mask) + 1;
+        mask &= mask - 1;
+        unsigned look = line_start[u[i]];
+        if (look == 0)
+            continue;
+        if (look & 1)
+            break;
+        if (i + 18 > n) /* too near the end for a name and a blank line: the byte states do it */
+            return 0;
+        if ((u[i] | 0x20) == 'c') {
+            if (!folded_is(p + i, "content-") || !folded_is(p + i + 7, "-length:") || p[i + 7] != '-' ||
+                p[i + 14] != ':')
+                continue;
+            if (has_length || length_value(u, i + 15, n, &length) == 0)
+                return 0;
+            has_length = true;
+        } else if (folded_is(p + i, "transfer") && folded_is(p + i + 8, "-encodin") &&
+                   folded_is(p + i + 10, "ncoding:") && p[i + 8] == '-' && p[i + 17] == ':') {
+            return 0;
+        }
+    }
+    if (u[i] != '\r' || u[i + 1] != '\n')
+        return 0;
+    size_t head = i + 2;
+    uint64_t rest = total - head;
+    if (head_req || status == 204 || status == 304) {
+        if (rest > 0) /* the next response starts here */
+            return 0;
+        *done = true;
+    } else if (!has_length || rest > length) {
+        return 0;
+    } else {
+        *done = rest == length;
+    }
+    *code = (uint16_t)status;
+    if (!*done) { /* the scanner idle had everything else as next_message() left it */
+        r->code = (uint16_t)status;
+        r->cl_state = 1;
+        r->length = length;
+        body_start(&r->body, false, length - rest);
+        r->phase = R_BODY;
+    }
+    return head;
+}
+
 bool resp_idle(const struct resp *r)
 {
     return r->phase == R_START;
