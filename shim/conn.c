@@ -34,7 +34,7 @@ static void give_back(struct conn *c, struct rec **slot)
 
 /* Records nothing needs any more go back, oldest first: not current, answered, and summarized
  * when summaries are on. (head_read keeps at most CONN_RING: heads - low never exceeds it.) */
-static void release(struct conn *c)
+static inline void release(struct conn *c)
 {
     while (c->low < c->heads) {
         struct rec **slot = &c->ring[c->low % CONN_RING];
@@ -294,10 +294,10 @@ static bool wrote_whole(struct conn *c, const struct iovec *iov, size_t put)
     return true;
 }
 
-void conn_wrote_iov(struct conn *c, const struct iovec *iov, size_t iovcnt, size_t put)
+/* Any call, byte states and all (out of line: the usual call needs none of its frame). */
+static __attribute__((noinline)) void wrote_call(struct conn *c, const struct iovec *iov, size_t iovcnt,
+                                                 size_t put)
 {
-    if (iovcnt > 0 && put > 0 && !c->resp_lost && wrote_whole(c, iov, put))
-        return;
     c->burst = 0;
     c->mixed = 0;
     c->ended = 0;
@@ -313,6 +313,12 @@ void conn_wrote_iov(struct conn *c, const struct iovec *iov, size_t iovcnt, size
     release(c);
 }
 
+void conn_wrote_iov(struct conn *c, const struct iovec *iov, size_t iovcnt, size_t put)
+{
+    if (iovcnt == 0 || put == 0 || c->resp_lost || !wrote_whole(c, iov, put))
+        wrote_call(c, iov, iovcnt, put);
+}
+
 void conn_wrote_unseen(struct conn *c, uint64_t n)
 {
     c->out_bytes += n;
@@ -326,8 +332,8 @@ void conn_wrote_unseen(struct conn *c, uint64_t n)
 void conn_adopt(int fd, struct conn *c)
 {
     struct tstate *t = me();
-    uint32_t gen = __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE);
-    if (t->origin == ORIGIN_CONN && t->conn_fd == fd && t->conn_gen == gen)
+    uint32_t gen;
+    if (conn_adopted(fd, c))
         return;
     for (int attempt = 0; attempt < 4; attempt++) {
         uint32_t s1 = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);

@@ -83,5 +83,12 @@ void conn_sent(struct conn *c, const char *p, size_t n);
 /* The connection is closing: requests still open get their summary (REQTAG_SUMMARY). */
 void conn_closed(struct conn *c);
 void conn_adopt(int fd, struct conn *c);
+/* Whether the calling thread's context is c's current request already (conn_adopt's first test,
+ * inline for the hooks that adopt after every call). */
+static inline bool conn_adopted(int fd, const struct conn *c)
+{
+    const struct tstate *t = me();
+    return t->origin == ORIGIN_CONN && t->conn_fd == fd && t->conn_gen == __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE);
+}
 
 #endif

@@ -36,7 +36,8 @@ static inline void connio_wrote_conn(int fd, struct conn *c, const struct iovec 
 {
     int saved = errno;
     conn_wrote_iov(c, iov, iovcnt, put > 0 ? (size_t)put : 0);
-    conn_adopt(fd, c);
+    if (!conn_adopted(fd, c))
+        conn_adopt(fd, c);
     errno = saved;
 }
 void connio_wrote_unseen(int fd, ssize_t put);

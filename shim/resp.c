@@ -236,13 +236,18 @@ bool resp_body(struct resp *r, bool no_body)
     return false;
 }
 
-/* The line ends from p[from] on, 32 bytes at a time (bit k: p[from + k]); near the end the
- * buffer's last 32 bytes, less those before from (n >= 32, from < n). */
-static inline __attribute__((always_inline)) uint32_t ends32(const char *p, size_t from, size_t n)
+/* The line ends from p[from] on, 64 bytes at a time (bit k: p[from + k]); near the end the
+ * buffer's last 32 bytes stand in for what is left (n >= 32, from < n). */
+static inline __attribute__((always_inline)) uint64_t ends64(const char *p, size_t from, size_t n)
 {
-    if (n - from >= 32)
-        return nl16(p + from) | nl16(p + from + 16) << 16;
-    return (nl16(p + n - 32) | nl16(p + n - 16) << 16) >> (32 - (n - from));
+    size_t left = n - from;
+    if (left >= 64)
+        return (nl16(p + from) | nl16(p + from + 16) << 16) |
+               (uint64_t)(nl16(p + from + 32) | nl16(p + from + 48) << 16) << 32;
+    uint64_t end = nl16(p + n - 32) | nl16(p + n - 16) << 16;
+    if (left <= 32)
+        return end >> (32 - left);
+    return (nl16(p + from) | nl16(p + from + 16) << 16) | end >> (64 - left) << 32;
 }
 
 /* A Content-Length line's value from u[i] on: digits, then only blanks and CR before the '\n'
@@ -251,6 +256,7 @@ static inline __attribute__((always_inline)) uint32_t ends32(const char *p, size
 static inline __attribute__((always_inline)) size_t length_value(const unsigned char *u, size_t i, size_t n,
                                                                  uint64_t *v)
 {
+    i += u[i] == ' '; /* the usual one (u[i] is in the buffer: the caller made sure) */
     while (i < n && (u[i] == ' ' || u[i] == '\t'))
         i++;
     size_t start = i;
@@ -274,28 +280,30 @@ size_t resp_whole(struct resp *r, const char *p, size_t n, uint64_t total, bool 
     const unsigned char *u = (const unsigned char *)p;
     if (r->phase != R_START || n < 34)
         return 0;
-    /* status_line's test, the digits tested without a branch each */
-    unsigned d7 = u[7] - (unsigned)'0', d0 = u[9] - (unsigned)'0', d1 = u[10] - (unsigned)'0',
-             d2 = u[11] - (unsigned)'0';
-    if ((load8(p) & load8(mask8)) != load8("HTTP/1.\0") || ((d7 > 9) | (d0 > 9) | (d1 > 9) | (d2 > 9)) ||
-        u[8] != ' ' || (u[12] != ' ' && u[12] != '\r' && u[12] != '\n') || d0 < 2)
-        return 0; /* not a status line, or an interim (1xx) one */
-    unsigned status = d0 * 100 + d1 * 10 + d2;
+    /* status_line's test: " NNN" at p[8] taken as one word (each N's high nibble 3, its low one
+     * at most 9: adding 6 carries into the high nibble otherwise), and not 0xx or 1xx */
+    uint32_t code4;
+    memcpy(&code4, p + 8, sizeof code4);
+    if ((load8(p) & load8(mask8)) != load8("HTTP/1.\0") || u[7] - (unsigned)'0' > 9 ||
+        (code4 & 0xf0f0f0ffu) != 0x30303020u || ((code4 + 0x06060600u) & 0xf0f0f000u) != 0x30303000u ||
+        (u[12] != ' ' && u[12] != '\r' && u[12] != '\n') || u[9] < '2')
+        return 0;
+    unsigned status = (u[9] - (unsigned)'0') * 100 + (u[10] - (unsigned)'0') * 10 + (u[11] - (unsigned)'0');
     /* From line start to line start by the line ends, looking only at lines whose first byte
      * could start a framing name or a blank line; whatever is not plain gives up. The last two
      * bytes are left out of the walk: a line start and the byte after it are in the buffer. */
     uint64_t length = 0;
     bool has_length = false;
     size_t base = 12, i, last = n - 2;
-    uint32_t mask = ends32(p, base, last);
+    uint64_t mask = ends64(p, base, last);
     for (;;) {
         while (mask == 0) {
-            base += 32;
+            base += 64;
             if (base >= last)
                 return 0;
-            mask = ends32(p, base, last);
+            mask = ends64(p, base, last);
         }
-        i = base + (size_t)__builtin_ctz(mask) + 1;
+        i = base + (unsigned)__builtin_ctzll(mask) + 1;
         mask &= mask - 1;
         unsigned look = line_start[u[i]];
         if (look == 0)
