@@ -54,7 +54,7 @@ static struct rec *rec_block(struct conn *c, size_t size)
 
 /* Records nothing needs any more go back, oldest first: not current, answered, and summarized
  * when summaries are on. (head_read keeps at most CONN_RING: heads - low never exceeds it.) */
-static void release(struct conn *c)
+static inline void release(struct conn *c)
 {
     while (c->low < c->heads) {
         struct rec **slot = &c->ring[c->low % CONN_RING];
@@ -213,12 +213,18 @@ static void responses_lost(struct conn *c)
     settle(c, true);
 }
 
-/* The response to request number k is complete (or will never be): one summary line. */
-static void finished(struct conn *c, uint16_t code)
+static void summarize(struct conn *c, uint16_t code)
 {
     struct reqctx req;
-    if (reqtag_cfg.summary && c->summarized < c->heads && conn_request(c, c->summarized, &req))
+    if (c->summarized < c->heads && conn_request(c, c->summarized, &req))
         summary_write(&req, code, c->out_bytes);
+}
+
+/* The response to request number k is complete (or will never be): one summary line. */
+static inline void finished(struct conn *c, uint16_t code)
+{
+    if (reqtag_cfg.summary)
+        summarize(c, code);
     if (c->summarized < c->heads)
         c->summarized++;
     c->out_bytes = 0;
@@ -282,7 +288,37 @@ void conn_closed(struct conn *c)
         finished(c, c->resp_open ? c->last_code : 0);
 }
 
-void conn_wrote_iov(struct conn *c, const struct iovec *iov, size_t iovcnt, size_t put)
+/* The usual call, a whole response (or a head and its body's start) with nothing open before
+ * it: what wrote() and conn_wrote_iov() would do for it, in one step. False: not that call,
+ * nothing changed. */
+static bool wrote_whole(struct conn *c, const struct iovec *iov, size_t put)
+{
+    uint32_t answered = c->answered;
+    bool head_req = answered < c->heads && (c->head_bits >> (answered % 64)) & 1;
+    size_t n = iov[0].iov_len < put ? iov[0].iov_len : put;
+    uint16_t code;
+    bool done;
+    size_t head = resp_whole(&c->resp, iov[0].iov_base, n, put, head_req, &code, &done);
+    if (head == 0)
+        return false;
+    c->out_bytes += put;
+    c->ended = done && put > head;
+    c->inj_done = 0;
+    c->last_code = code;
+    c->resp_open = 1;
+    if (answered < c->heads)
+        c->answered = ++answered;
+    /* settle(c, true) with the responses followed */
+    set_cur(c, c->heads > 0 && answered == c->heads ? c->ring[(c->heads - 1) % CONN_RING] : NULL);
+    if (done)
+        finished(c, code);
+    release(c);
+    return true;
+}
+
+/* Any call, byte states and all (out of line: the usual call needs none of its frame). */
+static __attribute__((noinline)) void wrote_call(struct conn *c, const struct iovec *iov, size_t iovcnt,
+                                                 size_t put)
 {
     c->burst = 0;
     c->mixed = 0;
@@ -297,6 +333,12 @@ void conn_wrote_iov(struct conn *c, const struct iovec *iov, size_t iovcnt, size
     c->burst = 0;
     c->mixed = 0;
     release(c);
+}
+
+void conn_wrote_iov(struct conn *c, const struct iovec *iov, size_t iovcnt, size_t put)
+{
+    if (iovcnt == 0 || put == 0 || c->resp_lost || !wrote_whole(c, iov, put))
+        wrote_call(c, iov, iovcnt, put);
 }
 
 void conn_wrote_unseen(struct conn *c, uint64_t n)

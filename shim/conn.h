@@ -84,12 +84,19 @@ void conn_sent(struct conn *c, const char *p, size_t n);
 /* The connection is closing: requests still open get their summary (REQTAG_SUMMARY). */
 void conn_closed(struct conn *c);
 void conn_adopt_copy(int fd, struct conn *c);
-/* Most calls find the thread already on this connection's current request: that answer is a few
- * loads, inline; a change copies the request (conn_adopt_copy). */
-static inline void conn_adopt(int fd, struct conn *c)
+/* Whether the calling thread's context is c's current request already: a few loads, inline for
+ * the hooks that adopt after every call. */
+static inline bool conn_adopted(int fd, const struct conn *c)
 {
     const struct tstate *t = me();
-    if (t->origin != ORIGIN_CONN || t->conn_fd != fd || t->conn_gen != __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE))
+    return t->origin == ORIGIN_CONN && t->conn_fd == fd && t->conn_gen == __atomic_load_n(&c->gen, __ATOMIC_ACQUIRE);
+}
+
+/* Most calls find the thread on this connection's current request already; a change copies the
+ * request (conn_adopt_copy). */
+static inline void conn_adopt(int fd, struct conn *c)
+{
+    if (!conn_adopted(fd, c))
         conn_adopt_copy(fd, c);
 }
 

@@ -61,14 +61,6 @@ void connio_read_conn(int fd, struct conn *c, const struct iovec *iov, size_t io
     errno = saved;
 }
 
-void connio_wrote_conn(int fd, struct conn *c, const struct iovec *iov, size_t iovcnt, ssize_t put)
-{
-    int saved = errno;
-    conn_wrote_iov(c, iov, iovcnt, put > 0 ? (size_t)put : 0);
-    conn_adopt(fd, c);
-    errno = saved;
-}
-
 void connio_wrote_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t put)
 {
     struct conn *c = conn_of(fd);

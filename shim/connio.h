@@ -10,6 +10,7 @@
 #ifndef REQTAG_CONNIO_H
 #define REQTAG_CONNIO_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <sys/types.h>
 #include <sys/uio.h>
@@ -35,8 +36,15 @@ static inline void connio_read(int fd, const void *buf, ssize_t got, int flags)
     connio_read_conn(fd, c, &one, 1, got, flags);
 }
 void connio_wrote_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t put);
-/* The same for a connection already looked up (c: fd's accepted connection, the shim on). */
-void connio_wrote_conn(int fd, struct conn *c, const struct iovec *iov, size_t iovcnt, ssize_t put);
+/* The same for a connection already looked up (c: fd's accepted connection, the shim on).
+ * Inline: every response write comes here, and each layer of calls costs. */
+static inline void connio_wrote_conn(int fd, struct conn *c, const struct iovec *iov, size_t iovcnt, ssize_t put)
+{
+    int saved = errno;
+    conn_wrote_iov(c, iov, iovcnt, put > 0 ? (size_t)put : 0);
+    conn_adopt(fd, c);
+    errno = saved;
+}
 void connio_wrote_unseen(int fd, ssize_t put);
 
 #endif

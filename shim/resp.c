@@ -194,6 +194,118 @@ bool resp_body(struct resp *r, bool no_body)
     return false;
 }
 
+/* The line ends from p[from] on, 64 bytes at a time (bit k: p[from + k]); near the end the
+ * buffer's last 32 bytes stand in for what is left (n >= 32, from < n). */
+static inline __attribute__((always_inline)) uint64_t ends64(const char *p, size_t from, size_t n)
+{
+    size_t left = n - from;
+    if (left >= 64)
+        return (token_nl16(p + from) | token_nl16(p + from + 16) << 16) |
+               (uint64_t)(token_nl16(p + from + 32) | token_nl16(p + from + 48) << 16) << 32;
+    uint64_t end = token_nl16(p + n - 32) | token_nl16(p + n - 16) << 16;
+    if (left <= 32)
+        return end >> (32 - left);
+    return (token_nl16(p + from) | token_nl16(p + from + 16) << 16) | end >> (64 - left) << 32;
+}
+
+/* A Content-Length line's value from u[i] on: digits, then only blanks and CR before the '\n'
+ * (what header_line and value_done take as valid: at most 18 digits, shorter than r->val).
+ * Returns where its '\n' is, 0 for anything else. */
+static inline __attribute__((always_inline)) size_t length_value(const unsigned char *u, size_t i, size_t n,
+                                                                 uint64_t *v)
+{
+    i += u[i] == ' '; /* the usual one (u[i] is in the buffer: the caller made sure) */
+    while (i < n && (u[i] == ' ' || u[i] == '\t'))
+        i++;
+    size_t start = i;
+    uint64_t x = 0;
+    for (unsigned d; i < n && (d = u[i] - (unsigned)'0') <= 9; i++)
+        x = x * 10 + d;
+    if (i - start - 1 > 17) /* none, or more than 18 */
+        return 0;
+    *v = x;
+    if (i + 1 < n && u[i] == '\r' && u[i + 1] == '\n') /* the usual end */
+        return i + 1;
+    while (i < n && (u[i] == ' ' || u[i] == '\t' || u[i] == '\r'))
+        i++;
+    return i < n && u[i] == '\n' && i - start < sizeof ((struct resp *)0)->val ? i : 0;
+}
+
+size_t resp_whole(struct resp *r, const char *p, size_t n, uint64_t total, bool head_req, uint16_t *code,
+                  bool *done)
+{
+    static const char mask8[8] = {-1, -1, -1, -1, -1, -1, -1, 0};
+    const unsigned char *u = (const unsigned char *)p;
+    if (r->phase != R_START || n < 34)
+        return 0;
+    /* status_line's test: " NNN" at p[8] taken as one word (each N's high nibble 3, its low one
+     * at most 9: adding 6 carries into the high nibble otherwise), and not 0xx or 1xx */
+    uint32_t code4;
+    memcpy(&code4, p + 8, sizeof code4);
+    if ((load8(p) & load8(mask8)) != load8("HTTP/1.\0") || u[7] - (unsigned)'0' > 9 ||
+        (code4 & 0xf0f0f0ffu) != 0x30303020u || ((code4 + 0x06060600u) & 0xf0f0f000u) != 0x30303000u ||
+        (u[12] != ' ' && u[12] != '\r' && u[12] != '\n') || u[9] < '2')
+        return 0;
+    unsigned status = (u[9] - (unsigned)'0') * 100 + (u[10] - (unsigned)'0') * 10 + (u[11] - (unsigned)'0');
+    /* From line start to line start by the line ends, looking only at lines whose first byte
+     * could start a framing name or a blank line; whatever is not plain gives up. The last two
+     * bytes are left out of the walk: a line start and the byte after it are in the buffer. */
+    uint64_t length = 0;
+    bool has_length = false;
+    size_t base = 12, i, last = n - 2;
+    uint64_t mask = ends64(p, base, last);
+    for (;;) {
+        while (mask == 0) {
+            base += 64;
+            if (base >= last)
+                return 0;
+            mask = ends64(p, base, last);
+        }
+        i = base + (unsigned)__builtin_ctzll(mask) + 1;
+        mask &= mask - 1;
+        unsigned look = line_start[u[i]];
+        if (look == 0)
+            continue;
+        if (look & 1)
+            break;
+        if (i + 18 > n) /* too near the end for a name and a blank line: the byte states do it */
+            return 0;
+        if ((u[i] | 0x20) == 'c') {
+            if (!folded_is(p + i, "content-") || !folded_is(p + i + 7, "-length:") || p[i + 7] != '-' ||
+                p[i + 14] != ':')
+                continue;
+            if (has_length || length_value(u, i + 15, n, &length) == 0)
+                return 0;
+            has_length = true;
+        } else if (folded_is(p + i, "transfer") && folded_is(p + i + 8, "-encodin") &&
+                   folded_is(p + i + 10, "ncoding:") && p[i + 8] == '-' && p[i + 17] == ':') {
+            return 0;
+        }
+    }
+    if (u[i] != '\r' || u[i + 1] != '\n')
+        return 0;
+    size_t head = i + 2;
+    uint64_t rest = total - head;
+    if (head_req || status == 204 || status == 304) {
+        if (rest > 0) /* the next response starts here */
+            return 0;
+        *done = true;
+    } else if (!has_length || rest > length) {
+        return 0;
+    } else {
+        *done = rest == length;
+    }
+    *code = (uint16_t)status;
+    if (!*done) { /* the scanner idle had everything else as next_message() left it */
+        r->code = (uint16_t)status;
+        r->cl_state = 1;
+        r->length = length;
+        body_start(&r->body, false, length - rest);
+        r->phase = R_BODY;
+    }
+    return head;
+}
+
 bool resp_idle(const struct resp *r)
 {
     return r->phase == R_START;

@@ -49,6 +49,15 @@ size_t resp_feed(struct resp *r, const char *p, size_t n, enum resp_status *stat
  * r->wseen says which watched names the head has): where a header line can be added. */
 size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status *status, uint16_t *code,
                        const struct watch *w);
+/* A write call's usual response at once, without the byte states: the scanner idle, p (n bytes,
+ * the call's first buffer) starting with a whole final head that ends in CR LF, framed by
+ * Content-Length (or with no body: head_req, 204, 304), and the call's bytes from p on (total)
+ * not going past that body. Returns the head's length, *code its status and *done whether the
+ * response is complete; the scanner is then where feeding the call's bytes and resp_body() would
+ * have left it (a body still owed continues in the next call). 0: not that case, nothing changed
+ * (feed the bytes as usual). The body's bytes are counted, never read. */
+size_t resp_whole(struct resp *r, const char *p, size_t n, uint64_t total, bool head_req, uint16_t *code,
+                  bool *done);
 /* Returns true when the response is already complete (no body, or an empty one). */
 bool resp_body(struct resp *r, bool no_body);
 /* Also: *done is set when those bytes completed the response. */

@@ -244,14 +244,8 @@ static int lay_out(struct conn *c, const struct iovec *iov, int iovcnt, size_t l
     return n;
 }
 
-void send_wrote(int fd, struct fdent *e, const struct iovec *iov, int iovcnt, ssize_t put)
+void send_sent(int fd, struct fdent *e, const struct iovec *iov, int iovcnt, ssize_t put)
 {
-    struct conn *c = fdent_conn(e);
-    if (fdent_kind(e) == FD_CONN) {
-        if (c != NULL) /* send_entry() checked the rest */
-            connio_wrote_conn(fd, c, iov, iovcnt > 0 ? (size_t)iovcnt : 0, put);
-        return;
-    }
     int saved = errno;
     if (put > 0)
         account(fd, e, iov, iovcnt, (size_t)put);

@@ -26,6 +26,7 @@
 #include <sys/uio.h>
 
 #include "config.h"
+#include "connio.h"
 #include "fdtab.h"
 
 /* Inline: every write on a connection asks. */
@@ -43,8 +44,18 @@ static inline bool send_wanted(const struct fdent *e)
 }
 ssize_t send_lines(int fd, struct fdent *e, const struct iovec *iov, int iovcnt, int flags,
                    const struct msghdr *tmpl);
-/* Bytes the program wrote on a connection without send_lines (put: what the real call returned). */
-void send_wrote(int fd, struct fdent *e, const struct iovec *iov, int iovcnt, ssize_t put);
+/* Bytes the program wrote on an outbound connection without send_lines. */
+void send_sent(int fd, struct fdent *e, const struct iovec *iov, int iovcnt, ssize_t put);
+/* Bytes the program wrote on a connection without send_lines (put: what the real call returned).
+ * Inline: a response's writev goes straight to the connection's bookkeeping. */
+static inline void send_wrote(int fd, struct fdent *e, const struct iovec *iov, int iovcnt, ssize_t put)
+{
+    struct conn *c = fdent_conn(e);
+    if (fdent_kind(e) != FD_CONN)
+        send_sent(fd, e, iov, iovcnt, put);
+    else if (c != NULL) /* send_entry() checked the rest */
+        connio_wrote_conn(fd, c, iov, iovcnt > 0 ? (size_t)iovcnt : 0, put);
+}
 /* The entry of fd when it is a connection (accepted or outbound), else NULL. */
 static inline struct fdent *send_entry(int fd)
 {

@@ -143,8 +143,102 @@ static void agree(const struct watch *w, const char *name)
     CHECK(ok, "%s: whole buffers, pieces and single bytes report the same", name);
 }
 
+/* A head nearer the usual (plain lines, one length line, mostly), its body of some length, then
+ * more responses from make(). */
+static size_t make_usual(char *buf, size_t cap)
+{
+    const char *s = status[rnd(2) ? 0 : rnd(sizeof status / sizeof status[0])];
+    size_t n = add(buf, 0, cap, s, strlen(s));
+    int where = (int)rnd(6), lines = (int)rnd(7);
+    for (int h = 0; h < lines || h <= where; h++) {
+        char line[48];
+        const char *l = rnd(8) ? pool[rnd(4)] : pool[rnd(sizeof pool / sizeof pool[0])];
+        if (h == where && rnd(6) != 0) {
+            snprintf(line, sizeof line, "Content-Length: %u\r\n", (unsigned)rnd(9));
+            l = line;
+        }
+        n = add(buf, n, cap, l, strlen(l));
+    }
+    const char *b = rnd(4) ? "\r\n" : blank[rnd(sizeof blank / sizeof blank[0])];
+    n = add(buf, n, cap, b, strlen(b));
+    for (size_t k = rnd(10); k > 0 && n < cap; k--)
+        buf[n++] = (char)('a' + rnd(26));
+    return n + make(buf + n, cap - n);
+}
+
+/* Feed p[0..n) to r as a caller would (resp_body after each head), writing what it reported. */
+static void follow(struct resp *r, const char *p, size_t n, bool head_req, char *out, size_t cap)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && o < cap - 64;) {
+        enum resp_status st;
+        uint16_t code = 0;
+        i += resp_feed(r, p + i, n - i, &st, &code);
+        o += (size_t)snprintf(out + o, cap - o, "%d@%zu:%u ", (int)st, i, code);
+        if (st == RESP_OPAQUE)
+            return;
+        if (st == RESP_HEAD)
+            resp_body(r, code < 200 || head_req || code == 204 || code == 304);
+    }
+}
+
+/* resp_whole() against the byte states, for random heads (first buffer and call cut anywhere):
+ * when it takes a call, feeding the call's bytes reports that head, at that offset, with that
+ * status, and the body ending where it says (or going on); when it does not, the scanner is as
+ * it was. Then both scanners go on the same way over the bytes after the call. */
+static void whole_agrees(void)
+{
+    static char buf[4096], a[4096], b[4096];
+    bool ok = true;
+    unsigned taken = 0, rounds = 0;
+    for (int round = 0; round < 20000 && ok; round++) {
+        size_t len = make_usual(buf, sizeof buf);
+        bool head_req = rnd(4) == 0;
+        const char *blank = memmem(buf, len, "\r\n\r\n", 4);
+        size_t n = rnd(3) == 0 ? len : rnd(len + 1);
+        if (blank != NULL && rnd(2) == 0) /* the first buffer ends where the head does (nginx) */
+            n = (size_t)(blank - buf) + 4;
+        size_t total = n + (rnd(2) ? rnd(12) : rnd(len - n + 1)); /* mostly up to the body's end */
+        total = total < len ? total : len;
+        struct resp w, f, fresh;
+        resp_init(&w);
+        resp_init(&f);
+        resp_init(&fresh);
+        uint16_t code = 0;
+        bool done = false;
+        size_t head = resp_whole(&w, buf, n, total, head_req, &code, &done);
+        rounds++;
+        if (head == 0) {
+            ok = memcmp(&w, &fresh, sizeof w) == 0;
+            if (!ok)
+                unit_diag("declined, but the scanner changed: %.*s", (int)n, buf);
+            continue;
+        }
+        taken++;
+        bool idle = resp_idle(&w);
+        follow(&f, buf, total, head_req, a, sizeof a);
+        char want[160];
+        int k = snprintf(want, sizeof want, "%d@%zu:%u ", RESP_HEAD, head, code);
+        if (done && total > head)
+            snprintf(want + k, sizeof want - (size_t)k, "%d@%zu:0 ", RESP_DONE, total);
+        else if (!done && total > head)
+            snprintf(want + k, sizeof want - (size_t)k, "%d@%zu:0 ", RESP_NEED_MORE, total);
+        follow(&w, buf + total, len - total, head_req, b, sizeof b);
+        follow(&f, buf + total, len - total, head_req, a + strlen(a), sizeof a - strlen(a));
+        char *after = a + strlen(want);
+        ok = strncmp(a, want, strlen(want)) == 0 && strcmp(after, b) == 0 && done == idle;
+        if (!ok)
+            unit_diag("whole: %s then %s; bytes: %s (head_req %d, first %zu, call %zu of %.*s)", want, b, a,
+                      head_req, n, total, (int)len, buf);
+    }
+    CHECK(ok, "resp_whole reports what the byte states do, and leaves the scanner where they do");
+    CHECK(taken * 50 > rounds, "resp_whole took %u of %u calls", taken, rounds);
+}
+
 int main(void)
 {
+    whole_agrees();
     struct watch w = {.n = 1, .len = {12}, .name = {"x-request-id"}};
     agree(NULL, "no watch");
     agree(&w, "watching x-request-id");
