@@ -56,16 +56,6 @@ static void feed(struct run *r, const char *p, size_t n)
     }
 }
 
-static unsigned long long rng = 7;
-
-static size_t rnd(size_t n)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (size_t)(rng % n);
-}
-
 /* Run one way of cutting buf (step 0: whole; step > 0: pieces of step bytes; step < 0: random). */
 static bool one_way(bool chunked, uint64_t length, const char *buf, size_t len, size_t cut, int step,
                     const char *exp, const char *mode)
@@ -77,7 +67,7 @@ static bool one_way(bool chunked, uint64_t length, const char *buf, size_t len, 
         feed(&r, buf + cut, len - cut);
     } else {
         for (size_t i = 0, piece; i < len; i += piece) {
-            piece = step > 0 ? (size_t)step : step < 0 ? 1 + rnd(12) : len;
+            piece = step > 0 ? (size_t)step : step < 0 ? 1 + unit_rnd(12) : len;
             piece = piece < len - i ? piece : len - i;
             feed(&r, buf + i, piece);
         }
@@ -224,6 +214,7 @@ static void test_unseen(void)
 
 int main(void)
 {
+    unit_seed(7);
     test_length();
     test_chunked();
     test_malformed();

@@ -26,24 +26,6 @@ void summary_write(const struct reqctx *req, uint16_t code, uint64_t bytes)
              (unsigned long long)bytes);
 }
 
-static unsigned long long rng = 5;
-
-static size_t rnd(size_t n)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (size_t)(rng % n);
-}
-
-static size_t add(char *buf, size_t at, size_t cap, const char *s, size_t n)
-{
-    if (at + n > cap)
-        n = cap - at;
-    memcpy(buf + at, s, n);
-    return at + n;
-}
-
 /* Header lines: mostly what servers send, then near misses and framing the one-step path must
  * leave to the byte states (repeated or bad lengths, chunked, lines starting with CR). */
 static const char *const plain[] = {
@@ -87,57 +69,57 @@ struct stream {
  * its framing, or does not (hostile: the byte states decide what it is). */
 static void response(struct stream *s, bool hostile)
 {
-    hostile = hostile && rnd(3) == 0; /* plain ones between: most odd heads end the following */
+    hostile = hostile && unit_rnd(3) == 0; /* plain ones between: most odd heads end the following */
     char line[96];
     size_t cap = sizeof s->buf - 256;
     if (s->len > cap || s->nstarts == 64 || s->nreqs == 64)
         return;
     s->starts[s->nstarts++] = s->len;
-    const char *st = statuses[rnd(hostile ? sizeof statuses / sizeof statuses[0] : 6)];
-    s->len = add(s->buf, s->len, cap, st, strlen(st));
+    const char *st = statuses[unit_rnd(hostile ? sizeof statuses / sizeof statuses[0] : 6)];
+    s->len = unit_append(s->buf, s->len, cap, st, strlen(st));
     bool interim = st[9] == '1';
-    bool head_req = !interim && rnd(6) == 0;
+    bool head_req = !interim && unit_rnd(6) == 0;
     bool no_body = head_req || strstr(st, " 204 ") || strstr(st, " 304 ");
     if (!interim)
         s->reqs[s->nreqs++] = head_req ? 'h' : 'g';
-    unsigned blen = rnd(4) == 0 ? (unsigned)rnd(3000) : (unsigned)rnd(8);
-    bool chunked = hostile && rnd(4) == 0;
-    int where = interim ? -1 : (int)rnd(5); /* which header line gets the length */
-    for (int h = 0, lines = 1 + (int)rnd(7); h < lines || h <= where; h++) {
-        if (h == where && !chunked && hostile && rnd(3) == 0) { /* odd framing alone */
-            snprintf(line, sizeof line, "%s", odd[rnd(sizeof odd / sizeof odd[0])]);
+    unsigned blen = unit_rnd(4) == 0 ? (unsigned)unit_rnd(3000) : (unsigned)unit_rnd(8);
+    bool chunked = hostile && unit_rnd(4) == 0;
+    int where = interim ? -1 : (int)unit_rnd(5); /* which header line gets the length */
+    for (int h = 0, lines = 1 + (int)unit_rnd(7); h < lines || h <= where; h++) {
+        if (h == where && !chunked && hostile && unit_rnd(3) == 0) { /* odd framing alone */
+            snprintf(line, sizeof line, "%s", odd[unit_rnd(sizeof odd / sizeof odd[0])]);
         } else if (h == where && !chunked) {
-            int k = (int)rnd(hostile ? sizeof lengths / sizeof lengths[0] : 2);
+            int k = (int)unit_rnd(hostile ? sizeof lengths / sizeof lengths[0] : 2);
             snprintf(line, sizeof line, lengths[k], blen);
-            s->len = add(s->buf, s->len, cap, line, strlen(line));
-            if (hostile && rnd(8) == 0) /* repeated, equal or not */
-                snprintf(line, sizeof line, lengths[0], blen + (unsigned)rnd(2));
+            s->len = unit_append(s->buf, s->len, cap, line, strlen(line));
+            if (hostile && unit_rnd(8) == 0) /* repeated, equal or not */
+                snprintf(line, sizeof line, lengths[0], blen + (unsigned)unit_rnd(2));
             else
                 continue;
         } else if (h == where) {
             snprintf(line, sizeof line, "Transfer-Encoding: chunked\r\n");
         } else {
-            const char *l = hostile && rnd(6) == 0 ? odd[rnd(sizeof odd / sizeof odd[0])]
-                                                   : plain[rnd(hostile ? sizeof plain / sizeof plain[0] : 5)];
+            const char *l = hostile && unit_rnd(6) == 0 ? odd[unit_rnd(sizeof odd / sizeof odd[0])]
+                                                   : plain[unit_rnd(hostile ? sizeof plain / sizeof plain[0] : 5)];
             snprintf(line, sizeof line, "%s", l);
         }
-        s->len = add(s->buf, s->len, cap, line, strlen(line));
+        s->len = unit_append(s->buf, s->len, cap, line, strlen(line));
     }
-    const char *blank = hostile && rnd(8) == 0 ? (rnd(2) ? "\n" : "\r\r\n") : "\r\n";
-    s->len = add(s->buf, s->len, cap, blank, strlen(blank));
+    const char *blank = hostile && unit_rnd(8) == 0 ? (unit_rnd(2) ? "\n" : "\r\r\n") : "\r\n";
+    s->len = unit_append(s->buf, s->len, cap, blank, strlen(blank));
     if (interim)
         return;
     if (chunked) {
         const char *b = "3\r\nabc\r\n0\r\n\r\n";
-        s->len = add(s->buf, s->len, cap, b, strlen(b));
+        s->len = unit_append(s->buf, s->len, cap, b, strlen(b));
         return;
     }
-    if (no_body && !(hostile && rnd(4) == 0))
+    if (no_body && !(hostile && unit_rnd(4) == 0))
         return;
-    if (hostile && rnd(5) == 0)
-        blen = (unsigned)rnd(6); /* not what the head says */
+    if (hostile && unit_rnd(5) == 0)
+        blen = (unsigned)unit_rnd(6); /* not what the head says */
     for (unsigned k = 0; k < blen && s->len < cap; k++)
-        s->buf[s->len++] = (char)('a' + rnd(26));
+        s->buf[s->len++] = (char)('a' + unit_rnd(26));
 }
 
 struct side {
@@ -211,7 +193,7 @@ static bool drive(const struct stream *s, int mode)
     size_t at = 0, next_start = 0;
     while (ok && at < s->len) {
         /* requests read: at least those answered so far and one more, sometimes a few ahead */
-        uint32_t want = a.c->answered + 1 + (uint32_t)(rnd(3) == 0 ? rnd(4) : 0);
+        uint32_t want = a.c->answered + 1 + (uint32_t)(unit_rnd(3) == 0 ? unit_rnd(4) : 0);
         read_requests(&a, s, want);
         read_requests(&b, s, want);
         /* the call: up to a response start (usually), or any cut; mode 1 byte by byte */
@@ -220,15 +202,15 @@ static bool drive(const struct stream *s, int mode)
         size_t end;
         if (mode == 1)
             end = at + 1;
-        else if (rnd(3) != 0 && next_start < s->nstarts) /* one response, or two (pipelined) */
-            end = s->starts[next_start + 1 < s->nstarts && rnd(4) == 0 ? next_start + 1 : next_start];
+        else if (unit_rnd(3) != 0 && next_start < s->nstarts) /* one response, or two (pipelined) */
+            end = s->starts[next_start + 1 < s->nstarts && unit_rnd(4) == 0 ? next_start + 1 : next_start];
         else
-            end = at + 1 + rnd(400);
-        if (end > s->len || (rnd(8) == 0 && next_start + 1 >= s->nstarts))
+            end = at + 1 + unit_rnd(400);
+        if (end > s->len || (unit_rnd(8) == 0 && next_start + 1 >= s->nstarts))
             end = s->len;
         if (end <= at)
             end = at + 1;
-        if (rnd(12) == 0) { /* bytes sent by sendfile: counted as body, never seen */
+        if (unit_rnd(12) == 0) { /* bytes sent by sendfile: counted as body, never seen */
             summaries = a.log;
             conn_wrote_unseen(a.c, end - at);
             summaries = b.log;
@@ -241,24 +223,24 @@ static bool drive(const struct stream *s, int mode)
         size_t n = 0, p = at;
         while (p < end && n < 7) {
             size_t len = end - p;
-            if (n == 0 && rnd(2) == 0) {
+            if (n == 0 && unit_rnd(2) == 0) {
                 const char *blank = memmem(s->buf + p, end - p, "\r\n\r\n", 4);
                 if (blank != NULL)
                     len = (size_t)(blank - (s->buf + p)) + 4;
-            } else if (rnd(3) == 0) {
-                len = 1 + rnd(len);
+            } else if (unit_rnd(3) == 0) {
+                len = 1 + unit_rnd(len);
             }
             iov[n++] = (struct iovec){(void *)(s->buf + p), len};
             p += len;
         }
         if (p < end)
             iov[n++] = (struct iovec){(void *)(s->buf + p), end - p};
-        if (rnd(10) == 0)
+        if (unit_rnd(10) == 0)
             iov[n++] = (struct iovec){(void *)(s->buf + end), 0}; /* an empty buffer at the end */
         /* the kernel takes all, or sometimes only part */
         size_t put = end - at;
-        if (rnd(10) == 0)
-            put = rnd(put + 1);
+        if (unit_rnd(10) == 0)
+            put = unit_rnd(put + 1);
         /* the same bytes, the first buffer one byte long: the byte states only */
         one[0] = (struct iovec){iov[0].iov_base, 1};
         one[1] = (struct iovec){(char *)iov[0].iov_base + 1, iov[0].iov_len - 1};
@@ -267,7 +249,7 @@ static bool drive(const struct stream *s, int mode)
         char *first = guard + GUARDED - iov[0].iov_len;
         memcpy(first, iov[0].iov_base, iov[0].iov_len);
         iov[0].iov_base = first;
-        if (rnd(4) == 0) /* as after an echo line went out (send.c) */
+        if (unit_rnd(4) == 0) /* as after an echo line went out (send.c) */
             a.c->inj_done = b.c->inj_done = 1;
         calls_total++;
         fast_calls += one_step(a.c, iov, put);
@@ -308,7 +290,7 @@ static void agree(bool hostile, int mode, const char *name)
     fast_calls = calls_total = 0;
     for (int round = 0; round < 2000 && ok; round++) {
         memset(&s, 0, sizeof s);
-        for (int k = 1 + (int)rnd(12); k > 0; k--)
+        for (int k = 1 + (int)unit_rnd(12); k > 0; k--)
             response(&s, hostile);
         ok = drive(&s, mode);
     }
@@ -376,6 +358,7 @@ static void test_cases(void)
 
 int main(void)
 {
+    unit_seed(5);
     long page = sysconf(_SC_PAGESIZE);
     char *m = mmap(NULL, GUARDED + (size_t)page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED || mprotect(m + GUARDED, (size_t)page, PROT_NONE) != 0)

@@ -223,16 +223,6 @@ static void test_many(void)
         unit_diag("%d calls, whole lines: %d, bad iovcnt: %d", lg.ncalls, whole, lg.bad_iov);
 }
 
-static unsigned long long rng = 42;
-
-static unsigned rnd(unsigned n)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (unsigned)(rng % n);
-}
-
 /* Random lines written in random pieces must come out as tag + line, byte for byte. */
 static void test_random(size_t cap)
 {
@@ -240,11 +230,11 @@ static void test_random(size_t cap)
     static const char tag[] = "<req-1> ";
     size_t tl = strlen(tag), n = 0, e = 0;
     while (n < sizeof text - 200) {
-        unsigned len = rnd(120);
+        unsigned len = unit_rnd(120);
         memcpy(exp + e, tag, tl);
         e += tl;
         for (unsigned i = 0; i < len; i++)
-            text[n++] = exp[e++] = (char)(' ' + rnd(95));
+            text[n++] = exp[e++] = (char)(' ' + unit_rnd(95));
         text[n++] = exp[e++] = '\n';
     }
     memcpy(exp + e, tag, tl); /* a last line without newline, sent by lines_flush */
@@ -256,7 +246,7 @@ static void test_random(size_t cap)
     reset(&l, store, cap);
     int rc = 0;
     for (size_t i = 0; i < n;) {
-        size_t piece = 1 + rnd(60);
+        size_t piece = 1 + unit_rnd(60);
         piece = piece > n - i ? n - i : piece;
         rc |= lines_write(&l, 2, tag, tl, text + i, piece, emit, &lg);
         i += piece;
@@ -301,9 +291,9 @@ static void test_whole(void)
     static const char tag[] = "[id-7] ";
     size_t tl = strlen(tag), n = 0;
     while (n < sizeof text - 100) {
-        unsigned len = rnd(80);
+        unsigned len = unit_rnd(80);
         for (unsigned i = 0; i < len; i++)
-            text[n++] = (char)(' ' + rnd(95));
+            text[n++] = (char)(' ' + unit_rnd(95));
         text[n++] = '\n';
     }
     int shortcuts = 0;
@@ -311,11 +301,11 @@ static void test_whole(void)
     struct lines after_slow = l;
     for (int pass = 0; pass < 2; pass++) {
         reset(&l, store, sizeof store);
-        unsigned long long seed = rng;
+        unsigned long long seed = unit_rng;
         for (size_t i = 0; i < n;) {
             /* Half the writes end at the next newline (so some are whole lines), half are random. */
             const char *nl = memchr(text + i, '\n', n - i);
-            size_t piece = rnd(2) ? (size_t)(nl - (text + i)) + 1 : 1 + rnd(90);
+            size_t piece = unit_rnd(2) ? (size_t)(nl - (text + i)) + 1 : 1 + unit_rnd(90);
             piece = piece > n - i ? n - i : piece;
             if (pass == 1 && lines_whole(&l, text + i, piece)) {
                 struct iovec iov[2] = {{(void *)tag, tl}, {text + i, piece}};
@@ -330,7 +320,7 @@ static void test_whole(void)
         if (pass == 0) {
             slow = lg;
             after_slow = l;
-            rng = seed;
+            unit_rng = seed;
         } else {
             same_state = l.len == after_slow.len && l.open == after_slow.open;
         }
@@ -345,6 +335,7 @@ static void test_whole(void)
 
 int main(void)
 {
+    unit_seed(42);
     test_basic();
     test_flush();
     test_cap();

@@ -104,16 +104,6 @@ struct input {
     uint64_t gap_n;
 };
 
-static unsigned long long rng = 7;
-
-static size_t rnd(size_t n)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (size_t)(rng % n);
-}
-
 /* Feed in one way (cut > 0: two feeds split there; step > 0: pieces of step bytes; step < 0:
  * random pieces; both 0: one buffer) and compare with exp. */
 static bool one_way(const struct input *in, size_t cut, int step, const char *exp, const char *mode)
@@ -129,7 +119,7 @@ static bool one_way(const struct input *in, size_t cut, int step, const char *ex
         feed(&r, in->buf + cut, in->len - cut);
     } else {
         for (size_t i = 0, piece; i < in->len; i += piece) {
-            piece = step > 0 ? (size_t)step : step < 0 ? 1 + rnd(12) : in->len;
+            piece = step > 0 ? (size_t)step : step < 0 ? 1 + unit_rnd(12) : in->len;
             piece = piece < in->len - i ? piece : in->len - i;
             feed(&r, in->buf + i, piece);
         }
@@ -363,6 +353,7 @@ static void test_unseen(void)
 
 int main(void)
 {
+    unit_seed(7);
     test_framing();
     test_opaque();
     test_names();

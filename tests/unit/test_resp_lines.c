@@ -54,40 +54,22 @@ static const char *const status[] = {
 
 static const char *const blank[] = {"\r\n", "\n", "\r\r\n", "\r\n"};
 
-static unsigned long long rng = 11;
-
-static size_t rnd(size_t n)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (size_t)(rng % n);
-}
-
-static size_t add(char *buf, size_t at, size_t cap, const char *s, size_t n)
-{
-    if (at + n > cap)
-        n = cap - at;
-    memcpy(buf + at, s, n);
-    return at + n;
-}
-
 /* A few responses: status, headers, blank line, a body of a length that fits or not. */
 static size_t make(char *buf, size_t cap)
 {
     size_t n = 0;
-    for (int k = 1 + (int)rnd(3); k > 0; k--) {
-        const char *s = status[rnd(sizeof status / sizeof status[0])];
-        n = add(buf, n, cap, s, strlen(s));
-        for (int h = (int)rnd(9); h > 0; h--) {
-            const char *l = pool[rnd(sizeof pool / sizeof pool[0])];
-            n = add(buf, n, cap, l, strlen(l));
+    for (int k = 1 + (int)unit_rnd(3); k > 0; k--) {
+        const char *s = status[unit_rnd(sizeof status / sizeof status[0])];
+        n = unit_append(buf, n, cap, s, strlen(s));
+        for (int h = (int)unit_rnd(9); h > 0; h--) {
+            const char *l = pool[unit_rnd(sizeof pool / sizeof pool[0])];
+            n = unit_append(buf, n, cap, l, strlen(l));
         }
-        const char *b = blank[rnd(sizeof blank / sizeof blank[0])];
-        n = add(buf, n, cap, b, strlen(b));
+        const char *b = blank[unit_rnd(sizeof blank / sizeof blank[0])];
+        n = unit_append(buf, n, cap, b, strlen(b));
         static const char *const bodies[] = {"ok\n", "", "3\r\nabc\r\n0\r\n\r\n", "abcd"};
-        const char *body = bodies[rnd(4)];
-        n = add(buf, n, cap, body, strlen(body));
+        const char *body = bodies[unit_rnd(4)];
+        n = unit_append(buf, n, cap, body, strlen(body));
     }
     return n;
 }
@@ -101,7 +83,7 @@ static void trace(const char *buf, size_t len, int step, const struct watch *w, 
     size_t o = 0;
     out[0] = '\0';
     for (size_t i = 0, piece; i < len; i += piece) {
-        piece = step > 0 ? (size_t)step : step < 0 ? 1 + rnd(40) : len;
+        piece = step > 0 ? (size_t)step : step < 0 ? 1 + unit_rnd(40) : len;
         piece = piece < len - i ? piece : len - i;
         for (size_t done = 0; done < piece;) {
             enum resp_status st;
@@ -147,22 +129,22 @@ static void agree(const struct watch *w, const char *name)
  * more responses from make(). */
 static size_t make_usual(char *buf, size_t cap)
 {
-    const char *s = status[rnd(2) ? 0 : rnd(sizeof status / sizeof status[0])];
-    size_t n = add(buf, 0, cap, s, strlen(s));
-    int where = (int)rnd(6), lines = (int)rnd(7);
+    const char *s = status[unit_rnd(2) ? 0 : unit_rnd(sizeof status / sizeof status[0])];
+    size_t n = unit_append(buf, 0, cap, s, strlen(s));
+    int where = (int)unit_rnd(6), lines = (int)unit_rnd(7);
     for (int h = 0; h < lines || h <= where; h++) {
         char line[48];
-        const char *l = rnd(8) ? pool[rnd(4)] : pool[rnd(sizeof pool / sizeof pool[0])];
-        if (h == where && rnd(6) != 0) {
-            snprintf(line, sizeof line, "Content-Length: %u\r\n", (unsigned)rnd(9));
+        const char *l = unit_rnd(8) ? pool[unit_rnd(4)] : pool[unit_rnd(sizeof pool / sizeof pool[0])];
+        if (h == where && unit_rnd(6) != 0) {
+            snprintf(line, sizeof line, "Content-Length: %u\r\n", (unsigned)unit_rnd(9));
             l = line;
         }
-        n = add(buf, n, cap, l, strlen(l));
+        n = unit_append(buf, n, cap, l, strlen(l));
     }
-    const char *b = rnd(4) ? "\r\n" : blank[rnd(sizeof blank / sizeof blank[0])];
-    n = add(buf, n, cap, b, strlen(b));
-    for (size_t k = rnd(10); k > 0 && n < cap; k--)
-        buf[n++] = (char)('a' + rnd(26));
+    const char *b = unit_rnd(4) ? "\r\n" : blank[unit_rnd(sizeof blank / sizeof blank[0])];
+    n = unit_append(buf, n, cap, b, strlen(b));
+    for (size_t k = unit_rnd(10); k > 0 && n < cap; k--)
+        buf[n++] = (char)('a' + unit_rnd(26));
     return n + make(buf + n, cap - n);
 }
 
@@ -194,12 +176,12 @@ static void whole_agrees(void)
     unsigned taken = 0, rounds = 0;
     for (int round = 0; round < 20000 && ok; round++) {
         size_t len = make_usual(buf, sizeof buf);
-        bool head_req = rnd(4) == 0;
+        bool head_req = unit_rnd(4) == 0;
         const char *blank = memmem(buf, len, "\r\n\r\n", 4);
-        size_t n = rnd(3) == 0 ? len : rnd(len + 1);
-        if (blank != NULL && rnd(2) == 0) /* the first buffer ends where the head does (nginx) */
+        size_t n = unit_rnd(3) == 0 ? len : unit_rnd(len + 1);
+        if (blank != NULL && unit_rnd(2) == 0) /* the first buffer ends where the head does (nginx) */
             n = (size_t)(blank - buf) + 4;
-        size_t total = n + (rnd(2) ? rnd(12) : rnd(len - n + 1)); /* mostly up to the body's end */
+        size_t total = n + (unit_rnd(2) ? unit_rnd(12) : unit_rnd(len - n + 1)); /* mostly up to the body's end */
         total = total < len ? total : len;
         struct resp w, f, fresh;
         resp_init(&w);
@@ -238,6 +220,7 @@ static void whole_agrees(void)
 
 int main(void)
 {
+    unit_seed(11);
     whole_agrees();
     struct watch w = {.n = 1, .len = {12}, .name = {"x-request-id"}};
     agree(NULL, "no watch");

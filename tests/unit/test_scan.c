@@ -109,16 +109,6 @@ static void run_steps(struct run *r, const char *buf, size_t len, size_t step)
 /* Ways to cut the input; BIG leaves out SPLITS, which is quadratic. */
 enum { ONE = 1, SPLITS = 2, BYTES = 4, SEVENS = 8, RANDOM = 16, ALL = 31, BIG = ALL & ~SPLITS };
 
-static unsigned long long rng = 7;
-
-static size_t rnd(size_t n)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (size_t)(rng % n);
-}
-
 static bool matches(const struct run *r, const char *exp, const char *alt)
 {
     return !r->bad && (strcmp(r->desc, exp) == 0 || (alt && strcmp(r->desc, alt) == 0));
@@ -169,7 +159,7 @@ static bool scan_ways(const struct reqtag_config *cfg, const char *buf, size_t l
     for (int round = 0; (modes & RANDOM) && round < 20; round++) {
         run_init(&r, cfg);
         for (size_t i = 0, piece; i < len; i += piece) {
-            piece = 1 + rnd(12);
+            piece = 1 + unit_rnd(12);
             feed(&r, buf + i, piece < len - i ? piece : len - i);
         }
         if (!matches(&r, exp, alt))
@@ -602,6 +592,7 @@ static void test_fields(void)
 
 int main(void)
 {
+    unit_seed(7);
     const char *why = NULL;
     settings_load(&cfg_default, NULL, NULL);
     settings_load(&cfg_two, NULL, NULL);

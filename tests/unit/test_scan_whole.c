@@ -124,16 +124,6 @@ enum { NPOOL = sizeof pool / sizeof pool[0], UNUSUAL = NPOOL - 8 };
 static const char *const blank[] = {"\r\n", "\n", "\r\n", "\r\r\n", "\r\n"};
 static const char *const bodies[] = {"", "", "12345", "5\r\nabcde\r\n0\r\n\r\n", "GET / HTTP/1.1\r\n\r\n", "abc"};
 
-static unsigned long long rng = 13;
-
-static size_t rnd(size_t n)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (size_t)(rng % n);
-}
-
 /* Append s, spelling "@N" as N ID-safe bytes. */
 static size_t add(char *buf, size_t at, size_t cap, const char *s)
 {
@@ -155,14 +145,14 @@ static size_t add(char *buf, size_t at, size_t cap, const char *s)
 static size_t make(char *buf, size_t cap)
 {
     size_t n = 0;
-    for (int k = 1 + (int)rnd(3); k > 0; k--) {
+    for (int k = 1 + (int)unit_rnd(3); k > 0; k--) {
         /* Mostly good request lines: the rest stop the scan for good. */
-        n = add(buf, n, cap, rnd(4) ? reqline[rnd(6)] : reqline[rnd(sizeof reqline / sizeof reqline[0])]);
-        size_t from = rnd(4) ? UNUSUAL : NPOOL;
-        for (int h = (int)rnd(8); h > 0; h--)
-            n = add(buf, n, cap, pool[rnd(from)]);
-        n = add(buf, n, cap, blank[rnd(sizeof blank / sizeof blank[0])]);
-        n = add(buf, n, cap, bodies[rnd(sizeof bodies / sizeof bodies[0])]);
+        n = add(buf, n, cap, unit_rnd(4) ? reqline[unit_rnd(6)] : reqline[unit_rnd(sizeof reqline / sizeof reqline[0])]);
+        size_t from = unit_rnd(4) ? UNUSUAL : NPOOL;
+        for (int h = (int)unit_rnd(8); h > 0; h--)
+            n = add(buf, n, cap, pool[unit_rnd(from)]);
+        n = add(buf, n, cap, blank[unit_rnd(sizeof blank / sizeof blank[0])]);
+        n = add(buf, n, cap, bodies[unit_rnd(sizeof bodies / sizeof bodies[0])]);
     }
     return n;
 }
@@ -189,7 +179,7 @@ static void trace(const struct reqtag_config *cfg, const char *buf, size_t len, 
     size_t o = 0;
     out[0] = '\0';
     for (size_t i = 0, piece; i < len; i += piece) {
-        piece = step > 0 ? (size_t)step : step < 0 ? 1 + rnd(40) : len;
+        piece = step > 0 ? (size_t)step : step < 0 ? 1 + unit_rnd(40) : len;
         piece = piece < len - i ? piece : len - i;
         char *p = malloc(piece);
         memcpy(p, buf + i, piece);
@@ -303,6 +293,7 @@ static void load(struct reqtag_config *cfg, const char *headers, const char *fie
 
 int main(void)
 {
+    unit_seed(13);
     static struct reqtag_config cfg;
     test_token();
     load(&cfg, NULL, NULL);

@@ -4,7 +4,9 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
+#include <string.h>
 
 static int unit_failures;
 
@@ -41,6 +43,33 @@ __attribute__((format(printf, 1, 2), unused)) static void unit_diag(const char *
 __attribute__((unused)) static int unit_done(void)
 {
     return unit_failures ? 1 : 0;
+}
+
+/* The randomized tests' generator (xorshift64): deterministic, so a failure replays. Each test
+ * seeds it once (unit_seed) and may save and restore unit_rng to replay a stretch. */
+static unsigned long long unit_rng = 1;
+
+__attribute__((unused)) static void unit_seed(unsigned long long seed)
+{
+    unit_rng = seed;
+}
+
+/* A number in [0, n), n > 0. */
+__attribute__((unused)) static size_t unit_rnd(size_t n)
+{
+    unit_rng ^= unit_rng << 13;
+    unit_rng ^= unit_rng >> 7;
+    unit_rng ^= unit_rng << 17;
+    return (size_t)(unit_rng % n);
+}
+
+/* Append n bytes of s to buf[at..cap), cut at cap; returns the new length. */
+__attribute__((unused)) static size_t unit_append(char *buf, size_t at, size_t cap, const char *s, size_t n)
+{
+    if (at + n > cap)
+        n = cap - at;
+    memcpy(buf + at, s, n);
+    return at + n;
 }
 
 #define CHECK(cond, ...) unit_check((cond), __FILE__, __LINE__, __VA_ARGS__)
