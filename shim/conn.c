@@ -308,8 +308,7 @@ static bool wrote_whole(struct conn *c, const struct iovec *iov, size_t put)
     c->resp_open = 1;
     if (answered < c->heads)
         c->answered = ++answered;
-    /* settle(c, true) with the responses followed */
-    set_cur(c, c->heads > 0 && answered == c->heads ? c->ring[(c->heads - 1) % CONN_RING] : NULL);
+    settle(c, true);
     if (done)
         finished(c, code);
     release(c);

@@ -61,22 +61,12 @@ static void value_done(struct resp *r, const char *val, size_t vlen)
     r->hdr = HDR_NONE;
 }
 
-static uint64_t load8(const char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
 /* A whole status line start in the buffer ("HTTP/1.x NNN" and one of SP CR LF): taken at once,
  * as the byte states would. */
 static bool status_line(struct resp *r, const char *p)
 {
-    static const char mask[8] = {-1, -1, -1, -1, -1, -1, -1, 0};
-    unsigned d7 = (unsigned char)p[7] - '0', d0 = (unsigned char)p[9] - '0', d1 = (unsigned char)p[10] - '0',
-             d2 = (unsigned char)p[11] - '0';
-    if ((load8(p) & load8(mask)) != load8("HTTP/1.\0") || d7 > 9 || p[8] != ' ' || d0 > 9 || d1 > 9 || d2 > 9 ||
-        (p[12] != ' ' && p[12] != '\r' && p[12] != '\n'))
+    unsigned d0 = (unsigned char)p[9] - '0', d1 = (unsigned char)p[10] - '0', d2 = (unsigned char)p[11] - '0';
+    if (!token_http1(p) || p[8] != ' ' || d0 > 9 || d1 > 9 || d2 > 9 || (p[12] != ' ' && p[12] != '\r' && p[12] != '\n'))
         return false;
     r->code = (uint16_t)(d0 * 100 + d1 * 10 + d2);
     r->pos = 3;
@@ -87,7 +77,7 @@ static bool status_line(struct resp *r, const char *p)
  * and 0x1a into ':': the caller checks those positions exactly. */
 static bool folded_is(const char *p, const char *lit)
 {
-    return (load8(p) | 0x2020202020202020ull) == load8(lit);
+    return (token_load8(p) | 0x2020202020202020ull) == token_load8(lit);
 }
 
 /* Could a header name starting with f (already OR-ed with 0x20) be one of w's? */
@@ -234,7 +224,6 @@ static inline __attribute__((always_inline)) size_t length_value(const unsigned 
 size_t resp_whole(struct resp *r, const char *p, size_t n, uint64_t total, bool head_req, uint16_t *code,
                   bool *done)
 {
-    static const char mask8[8] = {-1, -1, -1, -1, -1, -1, -1, 0};
     const unsigned char *u = (const unsigned char *)p;
     if (r->phase != R_START || n < 34)
         return 0;
@@ -242,8 +231,7 @@ size_t resp_whole(struct resp *r, const char *p, size_t n, uint64_t total, bool 
      * at most 9: adding 6 carries into the high nibble otherwise), and not 0xx or 1xx */
     uint32_t code4;
     memcpy(&code4, p + 8, sizeof code4);
-    if ((load8(p) & load8(mask8)) != load8("HTTP/1.\0") || u[7] - (unsigned)'0' > 9 ||
-        (code4 & 0xf0f0f0ffu) != 0x30303020u || ((code4 + 0x06060600u) & 0xf0f0f000u) != 0x30303000u ||
+    if (!token_http1(p) || (code4 & 0xf0f0f0ffu) != 0x30303020u || ((code4 + 0x06060600u) & 0xf0f0f000u) != 0x30303000u ||
         (u[12] != ' ' && u[12] != '\r' && u[12] != '\n') || u[9] < '2')
         return 0;
     unsigned status = (u[9] - (unsigned)'0') * 100 + (u[10] - (unsigned)'0') * 10 + (u[11] - (unsigned)'0');

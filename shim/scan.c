@@ -203,13 +203,6 @@ static void value_done(struct scan *s, struct scan_buf *b, const struct reqtag_c
     s->hdr = H_NONE;
 }
 
-static uint64_t load8(const char *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
 /* Index of the first ' ' or '\r' in p[0..n), n when none; p[0..avail) may be read. */
 static inline size_t sp_or_cr(const char *p, size_t n, size_t avail)
 {
@@ -250,9 +243,8 @@ static inline __attribute__((always_inline)) bool parse_request_line(const char 
     size_t plen = sp_or_cr(target, (size_t)(end - target), avail - m - 1);
     if (target + plen == end || target[plen] != ' ')
         return false; /* no second space, or a CR in the target */
-    static const char mask[8] = {-1, -1, -1, -1, -1, -1, -1, 0};
     const char *v = target + plen + 1;
-    if (end - v < 8 || (load8(v) & load8(mask)) != load8("HTTP/1.\0") || v[7] < '0' || v[7] > '9')
+    if (end - v < 8 || !token_http1(v))
         return false;
     for (const char *q = v + 8; q < end; q++)
         if (*q != '\r')

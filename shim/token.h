@@ -28,6 +28,13 @@ static inline uint64_t token_load8(const char *p)
     return v;
 }
 
+/* p[0..8) is "HTTP/1." and a digit, the version both heads carry (8 bytes readable at p). */
+static inline bool token_http1(const char *p)
+{
+    static const char mask[8] = {-1, -1, -1, -1, -1, -1, -1, 0};
+    return (token_load8(p) & token_load8(mask)) == token_load8("HTTP/1.\0") && (unsigned char)(p[7] - '0') <= 9;
+}
+
 /* 0x20 in each byte of x that is a lowercase letter (where a name's byte may differ in case),
  * 0 in the others; no carry crosses a byte, whatever x holds. */
 static inline uint64_t token_case_bits(uint64_t x)
