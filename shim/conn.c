@@ -117,29 +117,50 @@ void conn_unref(struct conn *c)
     pool_put(c, sizeof *c);
 }
 
+/* The usual keep-alive head: the request before it is answered and is the only one kept, so its
+ * record (of the right pool class for size bytes) can become the new request's in place. */
+static inline bool in_place(const struct conn *c, size_t size)
+{
+    const struct rec *cur = c->cur;
+    uint32_t k = c->heads;
+    if (cur == NULL || reqtag_cfg.summary || c->answered != k || c->low + 1 != k || c->ring[(k - 1) % CONN_RING] != cur)
+        return false;
+    size_t have = rec_len(cur);
+    return have == size || pool_block(have) == pool_block(size);
+}
+
+/* The record is rewritten between these two, inside the seqlock's odd window (a thread copying
+ * it meanwhile sees the sequence move and copies again); then the record is the newest request's,
+ * current at once, as settle() would make it: no block taken or given back. */
+static uint32_t in_place_begin(struct conn *c)
+{
+    uint32_t s = c->seq;
+    __atomic_store_n(&c->seq, s + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE); /* odd before anything changes */
+    return s;
+}
+
+static inline void in_place_end(struct conn *c, uint32_t s)
+{
+    uint32_t k = c->heads;
+    c->ring[k % CONN_RING] = c->ring[(k - 1) % CONN_RING];
+    c->ring[(k - 1) % CONN_RING] = NULL;
+    c->low = k;
+    c->heads = k + 1;
+    __atomic_store_n(&c->gen, c->gen + 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
+}
+
+/* A new request's record goes into slot (NULL: no memory: the request goes untagged). */
+static void head_kept(struct conn *c, struct rec **slot, struct rec *rec)
+{
+    *slot = rec;
+    c->heads++;
+    settle(c, false);
+}
+
 static void head_read(struct conn *c, const struct scan_head *h)
 {
-    struct rec_parts r = {.start_ns = mono_ns(), .method = h->method, .path = h->path};
-    if (reqtag_cfg.want_line) { /* kept only when shown: most formats never do */
-        r.mlen = h->mlen;
-        r.plen = h->plen;
-    }
-    char gen[REQTAG_GEN_ID_LEN];
-    if (h->idlen > 0) {
-        r.id = h->id;
-        r.len = h->idlen;
-        r.kind = h->traceparent ? ID_TRACE : ID_GIVEN;
-        r.trace_flags = h->trace_flags;
-    } else if (reqtag_cfg.generate) {
-        reqid_generate(gen);
-        r.id = gen;
-        r.len = sizeof gen;
-        r.kind = ID_GENERATED;
-    }
-    for (unsigned k = 0; k < REQTAG_MAX_FIELDS; k++) {
-        r.field[k] = h->field[k];
-        r.flen[k] = h->flen[k];
-    }
     uint64_t bit = 1ull << (c->heads % 64);
     c->head_bits = h->is_head ? (c->head_bits | bit) : (c->head_bits & ~bit);
     /* At most CONN_RING records are kept: the oldest gives its slot up (unless current). */
@@ -148,12 +169,52 @@ static void head_read(struct conn *c, const struct scan_head *h)
         give_back(c, slot);
         c->low = c->heads - CONN_RING + 1;
     }
-    struct rec *rec = rec_block(c, rec_size(&r));
+    const char *id = h->id;
+    size_t len = h->idlen;
+    uint8_t kind = h->traceparent ? ID_TRACE : ID_GIVEN, flags = len > 0 ? h->trace_flags : 0;
+    char gen[REQTAG_GEN_ID_LEN];
+    if (len == 0 && reqtag_cfg.generate) {
+        reqid_generate(gen);
+        id = gen;
+        len = sizeof gen;
+        kind = ID_GENERATED;
+    }
+    uint64_t now = mono_ns();
+    if (!reqtag_cfg.want_line && reqtag_cfg.nfields == 0) { /* most formats show the ID alone */
+        size_t size = rec_size_id(len);
+        if (in_place(c, size)) {
+            uint32_t s = in_place_begin(c);
+            rec_pack_id(c->cur, now, kind, flags, id, len);
+            in_place_end(c, s);
+            return;
+        }
+        struct rec *rec = rec_block(c, size);
+        if (rec != NULL)
+            rec_pack_id(rec, now, kind, flags, id, len);
+        head_kept(c, slot, rec);
+        return;
+    }
+    struct rec_parts r = {.start_ns = now, .kind = kind, .trace_flags = flags, .id = id, .len = len,
+                          .method = h->method, .path = h->path};
+    if (reqtag_cfg.want_line) { /* kept only when shown: most formats never do */
+        r.mlen = h->mlen;
+        r.plen = h->plen;
+    }
+    for (unsigned k = 0; k < reqtag_cfg.nfields && k < REQTAG_MAX_FIELDS; k++) {
+        r.field[k] = h->field[k];
+        r.flen[k] = h->flen[k];
+    }
+    size_t size = rec_size(&r);
+    if (in_place(c, size)) {
+        uint32_t s = in_place_begin(c);
+        rec_pack(c->cur, &r);
+        in_place_end(c, s);
+        return;
+    }
+    struct rec *rec = rec_block(c, size);
     if (rec != NULL)
         rec_pack(rec, &r);
-    *slot = rec; /* NULL: no memory: the request goes untagged */
-    c->heads++;
-    settle(c, false);
+    head_kept(c, slot, rec);
 }
 
 /* Feed bytes to the request scanner; its buffer lives on the stack unless a head is cut. */
@@ -334,14 +395,49 @@ static __attribute__((noinline)) void wrote_call(struct conn *c, const struct io
     release(c);
 }
 
+/* The usual exchange needs no more of a response than its status line: it answers the only
+ * request in flight, so the next request comes after it, and the next response starts a write
+ * (conn.h). Following the framing too costs the head's every line end for nothing, so that is
+ * done only when a summary or an echoed header needs a response's end. False: not that call. */
+static bool wrote_unframed(struct conn *c, const struct iovec *iov)
+{
+    if (reqtag_cfg.summary || reqtag_cfg.echo || c->answered + 1 != c->heads ||
+        resp_final_status(iov[0].iov_base, iov[0].iov_len) == 0 || !resp_idle(&c->resp))
+        return false;
+    c->answered = c->heads;
+    c->unframed = 1;
+    settle(c, true);
+    release(c);
+    return true;
+}
+
+/* A write while the response being written is not followed: its bytes, unless a request came
+ * since; then the next response's status line must start this write (true: it does, follow it). */
+static bool unframed_ends(struct conn *c, const struct iovec *iov, size_t iovcnt)
+{
+    if (c->answered == c->heads)
+        return false;
+    c->unframed = 0;
+    if (iovcnt > 0 && resp_final_status(iov[0].iov_base, iov[0].iov_len) != 0)
+        return true;
+    responses_lost(c);
+    return false;
+}
+
 void conn_wrote_iov(struct conn *c, const struct iovec *iov, size_t iovcnt, size_t put)
 {
-    if (iovcnt == 0 || put == 0 || c->resp_lost || !wrote_whole(c, iov, put))
+    if (c->unframed && (put == 0 || !unframed_ends(c, iov, iovcnt)))
+        return;
+    if (iovcnt == 0 || put == 0 || c->resp_lost)
+        wrote_call(c, iov, iovcnt, put);
+    else if (!wrote_unframed(c, iov) && !wrote_whole(c, iov, put))
         wrote_call(c, iov, iovcnt, put);
 }
 
 void conn_wrote_unseen(struct conn *c, uint64_t n)
 {
+    if (c->unframed && (n == 0 || !unframed_ends(c, NULL, 0)))
+        return;
     c->out_bytes += n;
     if (!c->resp_lost && !resp_unseen(&c->resp, n))
         responses_lost(c);

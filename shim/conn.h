@@ -11,6 +11,11 @@
  *   pipelined several requests and the server has not yet started answering the newest, nothing
  *   the shim sees says which one the server works on: the current request is none (untagged,
  *   never a wrong tag). If the responses cannot be followed, the newest head is current.
+ * - The response to the only request in flight is not read past its status line unless something
+ *   needs its end (summaries, echo): until the client's next request, every write belongs to it.
+ *   The next response must then start a write with its status line; a write that does not (the
+ *   client sent the request before the response ended, and the server answered in one stream)
+ *   makes the responses unfollowable: the newest head is current from then on.
  * - One write call that ends one response and starts another (apache sends pipelined answers
  *   together, then logs each finished one) leaves every line after it ambiguous: none is current
  *   until the next head (hence one conn_wrote_iov() per write call).
@@ -57,6 +62,7 @@ struct conn {
     uint8_t ended;         /* a response's body ended in that call (so a head after it is mixed) */
     uint8_t inj_done;      /* the head being written already has its added header line */
     uint8_t resp_open;     /* a final response head was written and its body is not complete */
+    uint8_t unframed;      /* the response being written is not followed to its end (see conn.c) */
     uint16_t last_code;    /* its status */
     uint16_t pendlen;      /* bytes of an added line the kernel has not taken yet ... */
     char *pend;            /* ... kept here (CONN_LINE_MAX bytes, from the pool on first need) */

@@ -44,10 +44,7 @@ void rec_pack(struct rec *r, const struct rec_parts *p)
     r->kind = p->kind;
     r->trace_flags = p->trace_flags;
     if (id_only(p)) {
-        r->len = (uint8_t)clamp(p->len, REQTAG_MAX_ID);
-        memcpy(d, p->id, r->len);
-        r->mlen = r->plen = 0;
-        memset(r->flen, 0, sizeof r->flen);
+        rec_pack_id(r, p->start_ns, p->kind, p->trace_flags, p->id, p->len);
         return;
     }
     d = put(d, &r->len, p->id, p->len, REQTAG_MAX_ID);

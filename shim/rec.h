@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "context.h"
 #include "pool.h"
@@ -36,6 +37,24 @@ struct rec_parts {
     const char *id, *method, *path, *field[REQTAG_MAX_FIELDS];
     size_t len, mlen, plen, flen[REQTAG_MAX_FIELDS];
 };
+
+/* The usual record, an ID alone (nothing shows method, path or fields): what rec_size() and
+ * rec_pack() do for parts holding only these, inline for the per-request path. */
+static inline size_t rec_size_id(size_t len)
+{
+    return sizeof(struct rec) + (len <= REQTAG_MAX_ID ? len : 0);
+}
+static inline void rec_pack_id(struct rec *r, uint64_t start_ns, uint8_t kind, uint8_t trace_flags, const char *id,
+                               size_t len)
+{
+    r->start_ns = start_ns;
+    r->len = (uint8_t)(len <= REQTAG_MAX_ID ? len : 0);
+    r->kind = kind;
+    r->trace_flags = trace_flags;
+    r->mlen = r->plen = 0;
+    memset(r->flen, 0, sizeof r->flen);
+    memcpy(r->data, id, r->len);
+}
 
 size_t rec_size(const struct rec_parts *p);
 void rec_pack(struct rec *r, const struct rec_parts *p);

@@ -227,14 +227,9 @@ size_t resp_whole(struct resp *r, const char *p, size_t n, uint64_t total, bool 
     const unsigned char *u = (const unsigned char *)p;
     if (r->phase != R_START || n < 34)
         return 0;
-    /* status_line's test: " NNN" at p[8] taken as one word (each N's high nibble 3, its low one
-     * at most 9: adding 6 carries into the high nibble otherwise), and not 0xx or 1xx */
-    uint32_t code4;
-    memcpy(&code4, p + 8, sizeof code4);
-    if (!token_http1(p) || (code4 & 0xf0f0f0ffu) != 0x30303020u || ((code4 + 0x06060600u) & 0xf0f0f000u) != 0x30303000u ||
-        (u[12] != ' ' && u[12] != '\r' && u[12] != '\n') || u[9] < '2')
+    unsigned status = resp_final_status(p, n);
+    if (status == 0)
         return 0;
-    unsigned status = (u[9] - (unsigned)'0') * 100 + (u[10] - (unsigned)'0') * 10 + (u[11] - (unsigned)'0');
     /* From line start to line start by the line ends, looking only at lines whose first byte
      * could start a framing name or a blank line; whatever is not plain gives up. The last two
      * bytes are left out of the walk: a line start and the byte after it are in the buffer. */

@@ -1,4 +1,4 @@
-/* test_conn.c -- a write call's one-step path (resp_whole) counts responses as the byte states do: the same calls fed both ways. */
+/* test_conn.c -- a write call's one-step path (resp_whole) counts responses as the byte states do; the unframed usual exchange. */
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -356,6 +356,54 @@ static void test_cases(void)
     conn_unref(d.c);
 }
 
+/* No summary and no echo: a response to the only request in flight is read no further than its
+ * status line (conn.h); the next one must start a write, or the responses are lost. */
+static void test_unframed(void)
+{
+    struct side d = {.c = conn_new()};
+    struct stream s = {.nreqs = 6, .reqs = "gggggg"};
+    read_requests(&d, &s, 1);
+    const char *h = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabcd";
+    struct iovec iov = {(void *)h, strlen(h)};
+    call(&d, &iov, 1, strlen(h));
+    CHECK(d.c->unframed && d.c->answered == 1 && d.c->cur == d.c->ring[0] && resp_idle(&d.c->resp),
+          "the only request's response: counted at its status line, its framing not followed");
+    struct rec *r0 = d.c->cur;
+    uint32_t gen = d.c->gen;
+    struct iovec body = {(void *)"HTTP/1.1 200 OK\r\n\r\n", 19};
+    call(&d, &body, 1, 19);
+    CHECK(d.c->unframed && d.c->answered == 1 && !d.c->resp_lost && d.c->gen == gen,
+          "until the next request, a write is that response's, status line or not");
+    read_requests(&d, &s, 2);
+    CHECK(d.c->cur == r0 && d.c->gen != gen && d.c->heads == 2 && d.c->low == 1 && d.c->ring[1] == r0 &&
+              d.c->ring[0] == NULL && d.c->cur->len == 2 && memcmp(d.c->cur->data, "r1", 2) == 0,
+          "the next request rewrites the answered one's record in place and is current");
+    const char *h1 = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n";
+    struct iovec one = {(void *)h1, strlen(h1)};
+    call(&d, &one, 1, strlen(h1));
+    CHECK(d.c->unframed && d.c->answered == 2 && d.c->cur == d.c->ring[1] && !d.c->resp_lost,
+          "its response starts a write: counted, current unchanged");
+    read_requests(&d, &s, 4); /* two at once: pipelined */
+    CHECK(d.c->heads == 4 && d.c->cur == NULL, "two requests pipelined: none current");
+    call(&d, &one, 1, strlen(h1));
+    CHECK(!d.c->unframed && d.c->answered == 3 && d.c->cur == NULL && !d.c->resp_lost,
+          "with a request waiting behind it, the response is followed to its end (none current yet)");
+    call(&d, &iov, 1, strlen(h));
+    CHECK(d.c->answered == 4 && d.c->cur == d.c->ring[3] && d.c->unframed && resp_idle(&d.c->resp),
+          "the last one's response, with nothing behind it: current, its framing not followed");
+    struct iovec rest = {(void *)"efghij", 6};
+    call(&d, &rest, 1, 6);
+    read_requests(&d, &s, 5);
+    call(&d, &iov, 1, strlen(h));
+    CHECK(d.c->unframed && d.c->answered == 5 && d.c->cur == d.c->ring[4], "back to the usual exchange");
+    read_requests(&d, &s, 6); /* sent while the response still owed 6 bytes */
+    call(&d, &rest, 1, 6);
+    CHECK(d.c->resp_lost && d.c->cur == d.c->ring[5] && d.c->heads == 6,
+          "a request read while the response was still being written, then a write that is not a status "
+          "line: responses lost, the newest request current");
+    conn_unref(d.c);
+}
+
 int main(void)
 {
     unit_seed(5);
@@ -371,6 +419,8 @@ int main(void)
     agree(true, 0, "hostile responses, any calls");
     agree(true, 1, "hostile responses, byte by byte");
     reqtag_cfg.summary = false;
-    agree(true, 0, "hostile responses, no summaries");
+    test_unframed();
+    reqtag_cfg.echo = true; /* the framing is followed without summaries too when echoing */
+    agree(true, 0, "hostile responses, no summaries, echo");
     return unit_done();
 }
