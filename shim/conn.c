@@ -399,45 +399,49 @@ static __attribute__((noinline)) void wrote_call(struct conn *c, const struct io
  * request in flight, so the next request comes after it, and the next response starts a write
  * (conn.h). Following the framing too costs the head's every line end for nothing, so that is
  * done only when a summary or an echoed header needs a response's end. False: not that call. */
-static bool wrote_unframed(struct conn *c, const struct iovec *iov)
+static inline bool wrote_unframed(struct conn *c, unsigned code)
 {
-    if (reqtag_cfg.summary || reqtag_cfg.echo || c->answered + 1 != c->heads ||
-        resp_final_status(iov[0].iov_base, iov[0].iov_len) == 0 || !resp_idle(&c->resp))
+    if (code == 0 || reqtag_cfg.summary || reqtag_cfg.echo || c->answered + 1 != c->heads || !resp_idle(&c->resp))
         return false;
     c->answered = c->heads;
     c->unframed = 1;
-    settle(c, true);
+    set_cur(c, c->ring[(c->heads - 1) % CONN_RING]); /* what settle() makes of answered == heads */
     release(c);
     return true;
 }
 
-/* A write while the response being written is not followed: its bytes, unless a request came
- * since; then the next response's status line must start this write (true: it does, follow it). */
-static bool unframed_ends(struct conn *c, const struct iovec *iov, size_t iovcnt)
-{
-    if (c->answered == c->heads)
-        return false;
-    c->unframed = 0;
-    if (iovcnt > 0 && resp_final_status(iov[0].iov_base, iov[0].iov_len) != 0)
-        return true;
-    responses_lost(c);
-    return false;
-}
-
 void conn_wrote_iov(struct conn *c, const struct iovec *iov, size_t iovcnt, size_t put)
 {
-    if (c->unframed && (put == 0 || !unframed_ends(c, iov, iovcnt)))
+    if (iovcnt == 0 || put == 0) {
+        if (!c->unframed)
+            wrote_call(c, iov, iovcnt, put);
         return;
-    if (iovcnt == 0 || put == 0 || c->resp_lost)
-        wrote_call(c, iov, iovcnt, put);
-    else if (!wrote_unframed(c, iov) && !wrote_whole(c, iov, put))
+    }
+    unsigned code = resp_final_status(iov[0].iov_base, iov[0].iov_len);
+    if (c->unframed) {
+        /* Its bytes, unless a request came since: then the next response's status line must
+         * start this write, or the responses are lost. */
+        if (c->answered == c->heads)
+            return;
+        c->unframed = 0;
+        if (code == 0) {
+            responses_lost(c);
+            return;
+        }
+    }
+    if (c->resp_lost || (!wrote_unframed(c, code) && !wrote_whole(c, iov, put)))
         wrote_call(c, iov, iovcnt, put);
 }
 
 void conn_wrote_unseen(struct conn *c, uint64_t n)
 {
-    if (c->unframed && (n == 0 || !unframed_ends(c, NULL, 0)))
+    if (c->unframed) {
+        if (n == 0 || c->answered == c->heads)
+            return;
+        c->unframed = 0; /* bytes unseen cannot be the status line the next response starts with */
+        responses_lost(c);
         return;
+    }
     c->out_bytes += n;
     if (!c->resp_lost && !resp_unseen(&c->resp, n))
         responses_lost(c);
