@@ -19,8 +19,9 @@
 #include "outfd.h"
 #include "strbuf.h"
 
-/* Should this thread's bytes for fd go through line assembly? */
-static inline __attribute__((always_inline)) bool taken(int fd)
+/* Should this thread's bytes for fd (its table entry e, as fdtab_get() returned it) go through
+ * line assembly? */
+static inline __attribute__((always_inline)) bool taken_at(int fd, const struct fdent *e)
 {
     struct tstate *t = me();
     /* Inside the shim already (a signal handler's write): only a record stream takes it. */
@@ -30,7 +31,12 @@ static inline __attribute__((always_inline)) bool taken(int fd)
     /* In text output a thread with no request passes through; logfmt and json wrap every line. */
     if (!reqtag_on() || (!mine && reqtag_cfg.output == OUTPUT_TEXT))
         return false;
-    return outfd_tagged(fd);
+    return outfd_tagged_at(fd, e);
+}
+
+static inline __attribute__((always_inline)) bool taken(int fd)
+{
+    return taken_at(fd, fdtab_get(fd));
 }
 
 HOOK ssize_t write(int fd, const void *buf, size_t n)
@@ -40,7 +46,7 @@ HOOK ssize_t write(int fd, const void *buf, size_t n)
         errno = ENOSYS;
         return -1;
     }
-    struct fdent *e = send_entry(fd);
+    struct fdent *at = fdtab_get(fd), *e = send_entry_of(at); /* one lookup for both questions */
     if (e != NULL) {
         struct iovec one = {(void *)buf, n};
         if (send_wanted(e))
@@ -49,7 +55,7 @@ HOOK ssize_t write(int fd, const void *buf, size_t n)
         send_wrote(fd, e, &one, 1, put);
         return put;
     }
-    if (n == 0 || !taken(fd) || !out_readable(buf, n))
+    if (n == 0 || !taken_at(fd, at) || !out_readable(buf, n))
         return real(fd, buf, n);
     int saved = errno;
     int rc = out_line(fd, buf, n);
@@ -68,7 +74,7 @@ HOOK ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
         errno = ENOSYS;
         return -1;
     }
-    struct fdent *e = send_entry(fd);
+    struct fdent *at = fdtab_get(fd), *e = send_entry_of(at);
     if (e != NULL) {
         if (iovcnt > 0 && iovcnt <= IOV_MAX && send_wanted(e))
             return send_lines(fd, e, iov, iovcnt, 0, NULL);
@@ -76,7 +82,7 @@ HOOK ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
         send_wrote(fd, e, iov, iovcnt, put);
         return put;
     }
-    if (iovcnt <= 0 || iovcnt > IOV_MAX || !taken(fd) || !out_readable(iov, sizeof *iov * (size_t)iovcnt))
+    if (iovcnt <= 0 || iovcnt > IOV_MAX || !taken_at(fd, at) || !out_readable(iov, sizeof *iov * (size_t)iovcnt))
         return real(fd, iov, iovcnt);
     int saved = errno;
     size_t total = 0;

@@ -19,14 +19,19 @@
 
 bool outfd_check(int fd);
 
-static inline bool outfd_tagged(int fd)
+/* The same, given fd's entry as fdtab_get() returned it (a hook that looked it up already). */
+static inline bool outfd_tagged_at(int fd, const struct fdent *e)
 {
     /* The common answer, from the table alone: a descriptor already found tagged, nothing changed. */
-    const struct fdent *e = fdtab_get(fd);
     if (e != NULL && fdent_kind(e) == FD_STDERR &&
         e->epoch == __atomic_load_n(&fdtab_epoch2, __ATOMIC_ACQUIRE))
         return true;
     return outfd_check(fd);
+}
+
+static inline bool outfd_tagged(int fd)
+{
+    return outfd_tagged_at(fd, fdtab_get(fd));
 }
 
 #endif

@@ -56,14 +56,18 @@ static inline void send_wrote(int fd, struct fdent *e, const struct iovec *iov, 
     else if (c != NULL) /* send_entry() checked the rest */
         connio_wrote_conn(fd, c, iov, iovcnt > 0 ? (size_t)iovcnt : 0, put);
 }
-/* The entry of fd when it is a connection (accepted or outbound), else NULL. */
-static inline struct fdent *send_entry(int fd)
+/* The entry of fd when it is a connection (accepted or outbound), else NULL; send_entry_of()
+ * answers from fd's entry as fdtab_get() returned it. */
+static inline struct fdent *send_entry_of(struct fdent *e)
 {
-    struct fdent *e = fdtab_get(fd);
     if (e == NULL)
         return NULL;
     uint8_t kind = fdent_kind(e);
     return (kind == FD_CONN || kind == FD_OUT) && reqtag_on() ? e : NULL;
+}
+static inline struct fdent *send_entry(int fd)
+{
+    return send_entry_of(fdtab_get(fd));
 }
 int send_flush(int fd, struct fdent *e, int flags);
 void connect_started(int fd);
