@@ -49,17 +49,35 @@ HOOK int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
     return c;
 }
 
-HOOK ssize_t read(int fd, void *buf, size_t n)
+static __attribute__((noinline)) ssize_t read_more(ssize_t (*real)(int, void *, size_t), int fd, void *buf, size_t n)
+{
+    out_flush_mine();
+    ssize_t got = real(fd, buf, n);
+    connio_read(fd, buf, got, 0);
+    return got;
+}
+
+static __attribute__((noinline, cold)) ssize_t read_first(int fd, void *buf, size_t n)
 {
     ssize_t (*real)(int, void *, size_t) = REAL(read);
     if (real == NULL) {
         errno = ENOSYS;
         return -1;
     }
-    out_flush_mine();
-    ssize_t got = real(fd, buf, n);
-    connio_read(fd, buf, got, 0);
-    return got;
+    return read_more(real, fd, buf, n);
+}
+
+HOOK ssize_t read(int fd, void *buf, size_t n)
+{
+    ssize_t (*real)(int, void *, size_t) = REAL_READY(read);
+    if (__builtin_expect(real == NULL, 0))
+        return read_first(fd, buf, n);
+    /* Most reads are of files and pipes, by a thread holding no piece of a line: straight to libc.
+     * (A descriptor cannot become a connection while it is being read: that takes a close.) */
+    const struct fdent *e = fdtab_get(fd);
+    if ((e == NULL || fdent_kind(e) != FD_CONN) && me()->lines.len == 0)
+        return real(fd, buf, n);
+    return read_more(real, fd, buf, n);
 }
 
 HOOK ssize_t __read_chk(int fd, void *buf, size_t n, size_t buflen)

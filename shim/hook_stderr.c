@@ -39,22 +39,42 @@ static inline __attribute__((always_inline)) bool taken(int fd)
     return taken_at(fd, fdtab_get(fd));
 }
 
-HOOK ssize_t write(int fd, const void *buf, size_t n)
+/* The hooks below split a call three ways before building any frame: a connection's (responses,
+ * send.c), one the shim certainly leaves alone (a thread with no request and no line of its own
+ * open, in text output, the settings loaded: what taken_at() would answer false for without
+ * looking further; logfmt and json wrap every line), and the rest (line assembly, if taken_at()
+ * says so). The usual call on a file or pipe the shim does not track is then a table lookup, a
+ * few loads and a jump to libc. */
+static inline __attribute__((always_inline)) bool is_conn(const struct fdent *at)
 {
-    ssize_t (*real)(int, const void *, size_t) = REAL(write);
-    if (real == NULL) {
-        errno = ENOSYS;
-        return -1;
-    }
-    struct fdent *at = fdtab_get(fd), *e = send_entry_of(at); /* one lookup for both questions */
-    if (e != NULL) {
-        struct iovec one = {(void *)buf, n};
-        if (send_wanted(e))
-            return send_lines(fd, e, &one, 1, 0, NULL);
-        ssize_t put = real(fd, buf, n);
-        send_wrote(fd, e, &one, 1, put);
-        return put;
-    }
+    uint8_t kind = at != NULL ? fdent_kind(at) : FD_UNKNOWN;
+    return kind == FD_CONN || kind == FD_OUT;
+}
+
+static inline __attribute__((always_inline)) bool passes(void)
+{
+    const struct tstate *t = me();
+    return __atomic_load_n(&reqtag_cfg_state, __ATOMIC_ACQUIRE) == CFG_ON && t->ctx.len == 0 &&
+           !lines_busy(&t->lines) && reqtag_cfg.output == OUTPUT_TEXT;
+}
+
+static __attribute__((noinline)) ssize_t write_conn(ssize_t (*real)(int, const void *, size_t), int fd,
+                                                    const void *buf, size_t n, struct fdent *at)
+{
+    struct fdent *e = send_entry_of(at);
+    if (e == NULL) /* the settings are off */
+        return real(fd, buf, n);
+    struct iovec one = {(void *)buf, n};
+    if (send_wanted(e))
+        return send_lines(fd, e, &one, 1, 0, NULL);
+    ssize_t put = real(fd, buf, n);
+    send_wrote(fd, e, &one, 1, put);
+    return put;
+}
+
+static __attribute__((noinline)) ssize_t write_line(ssize_t (*real)(int, const void *, size_t), int fd,
+                                                    const void *buf, size_t n, const struct fdent *at)
+{
     if (n == 0 || !taken_at(fd, at) || !out_readable(buf, n))
         return real(fd, buf, n);
     int saved = errno;
@@ -67,21 +87,47 @@ HOOK ssize_t write(int fd, const void *buf, size_t n)
     return (ssize_t)n;
 }
 
-HOOK ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+/* The first call (libc's write not resolved yet), or none to be had. */
+static __attribute__((noinline, cold)) ssize_t write_first(int fd, const void *buf, size_t n)
 {
-    ssize_t (*real)(int, const struct iovec *, int) = REAL(writev);
+    ssize_t (*real)(int, const void *, size_t) = REAL(write);
     if (real == NULL) {
         errno = ENOSYS;
         return -1;
     }
-    struct fdent *at = fdtab_get(fd), *e = send_entry_of(at);
-    if (e != NULL) {
-        if (iovcnt > 0 && iovcnt <= IOV_MAX && send_wanted(e))
-            return send_lines(fd, e, iov, iovcnt, 0, NULL);
-        ssize_t put = real(fd, iov, iovcnt);
-        send_wrote(fd, e, iov, iovcnt, put);
-        return put;
-    }
+    struct fdent *at = fdtab_get(fd);
+    return is_conn(at) ? write_conn(real, fd, buf, n, at) : write_line(real, fd, buf, n, at);
+}
+
+HOOK ssize_t write(int fd, const void *buf, size_t n)
+{
+    ssize_t (*real)(int, const void *, size_t) = REAL_READY(write);
+    if (__builtin_expect(real == NULL, 0))
+        return write_first(fd, buf, n);
+    struct fdent *at = fdtab_get(fd);
+    if (is_conn(at))
+        return write_conn(real, fd, buf, n, at);
+    if (passes())
+        return real(fd, buf, n);
+    return write_line(real, fd, buf, n, at);
+}
+
+static __attribute__((noinline)) ssize_t writev_conn(ssize_t (*real)(int, const struct iovec *, int), int fd,
+                                                     const struct iovec *iov, int iovcnt, struct fdent *at)
+{
+    struct fdent *e = send_entry_of(at);
+    if (e == NULL)
+        return real(fd, iov, iovcnt);
+    if (iovcnt > 0 && iovcnt <= IOV_MAX && send_wanted(e))
+        return send_lines(fd, e, iov, iovcnt, 0, NULL);
+    ssize_t put = real(fd, iov, iovcnt);
+    send_wrote(fd, e, iov, iovcnt, put);
+    return put;
+}
+
+static __attribute__((noinline)) ssize_t writev_line(ssize_t (*real)(int, const struct iovec *, int), int fd,
+                                                     const struct iovec *iov, int iovcnt, const struct fdent *at)
+{
     if (iovcnt <= 0 || iovcnt > IOV_MAX || !taken_at(fd, at) || !out_readable(iov, sizeof *iov * (size_t)iovcnt))
         return real(fd, iov, iovcnt);
     int saved = errno;
@@ -104,6 +150,30 @@ HOOK ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
     }
     errno = saved;
     return (ssize_t)total;
+}
+
+static __attribute__((noinline, cold)) ssize_t writev_first(int fd, const struct iovec *iov, int iovcnt)
+{
+    ssize_t (*real)(int, const struct iovec *, int) = REAL(writev);
+    if (real == NULL) {
+        errno = ENOSYS;
+        return -1;
+    }
+    struct fdent *at = fdtab_get(fd);
+    return is_conn(at) ? writev_conn(real, fd, iov, iovcnt, at) : writev_line(real, fd, iov, iovcnt, at);
+}
+
+HOOK ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
+{
+    ssize_t (*real)(int, const struct iovec *, int) = REAL_READY(writev);
+    if (__builtin_expect(real == NULL, 0))
+        return writev_first(fd, iov, iovcnt);
+    struct fdent *at = fdtab_get(fd);
+    if (is_conn(at))
+        return writev_conn(real, fd, iov, iovcnt, at);
+    if (passes())
+        return real(fd, iov, iovcnt);
+    return writev_line(real, fd, iov, iovcnt, at);
 }
 
 /* dprintf and friends: format here (the program's own formatting), then one line path. */

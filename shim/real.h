@@ -171,6 +171,16 @@ static inline void *real_get(void **slot, const char *name)
 /* The one macro: the real fn, or NULL when it does not exist. */
 #define REAL(fn) ((__typeof__(real_fns.fn))real_get((void **)&real_fns.fn, #fn))
 
+/* The real fn once resolved and present, else NULL (without resolving: the caller then takes a
+ * path that uses REAL). A hook whose usual call goes straight on to libc keeps no registers for a
+ * resolve it will not make. */
+static inline void *real_ready(void *const *slot)
+{
+    void *p = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+    return p != NULL && p != REAL_MISSING ? p : NULL;
+}
+#define REAL_READY(fn) ((__typeof__(real_fns.fn))real_ready((void *const *)&real_fns.fn))
+
 /* Marks a hook: the only names the library exports. */
 #define HOOK __attribute__((visibility("default")))
 

@@ -406,8 +406,10 @@ static bool fast_line(struct fast *f, const struct reqtag_config *cfg, struct sc
     if (hdr == H_NONE && fk == REQTAG_MAX_FIELDS)
         return true;
     const char *v = l + nlen + 1, *end = l + m;
+    v += v < end && *v == ' '; /* the usual single space, without the loop's two tests */
     while (v < end && (*v == ' ' || *v == '\t'))
         v++;
+    end -= end > v && end[-1] == '\r'; /* the usual CR, likewise */
     size_t n = token_trim_end(v, (size_t)(end - v));
     if (n > sizeof ((struct scan_buf *)0)->cur)
         return false; /* the byte states keep a cut value and call it bad: theirs to say */
