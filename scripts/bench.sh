@@ -22,11 +22,11 @@ bb="$build/bench"
 if [ "$quick" = 1 ]; then
     pairs=${BENCH_PAIRS:-1} secs=${BENCH_SECONDS:-1} warmup=${BENCH_WARMUP:-0}
     conns_list=${BENCH_CONNS:-"10 1000"}
-    cg_n1=20 cg_n2=120 micro_n=200000 line_n=20000 thread_n=2000 alloc_n1=100 alloc_n2=600 scan_s=0.3
+    cg_n1=20 cg_n2=120 ir_n=20000 micro_n=200000 line_n=20000 thread_n=2000 alloc_n1=100 alloc_n2=600 scan_s=0.3
 else
     pairs=${BENCH_PAIRS:-5} secs=${BENCH_SECONDS:-4} warmup=${BENCH_WARMUP:-1}
     conns_list=${BENCH_CONNS:-"10 1000 10000 100000"}
-    cg_n1=500 cg_n2=5500 micro_n=2000000 line_n=200000 thread_n=20000 alloc_n1=1000 alloc_n2=11000 scan_s=2
+    cg_n1=500 cg_n2=5500 ir_n=100000 micro_n=2000000 line_n=200000 thread_n=20000 alloc_n1=1000 alloc_n2=11000 scan_s=2
 fi
 servers=${BENCH_SERVERS:-"nginx lighttpd node python poolserver"}
 
@@ -362,6 +362,27 @@ micro() {
     fi
 }
 
+# micro_ir ROWNAME MODE CALLS ENV...: instructions per hooked call under callgrind, which no noisy
+# machine moves: (Ir(2N iterations) - Ir(N)) / N / CALLS (hooked calls an iteration), without
+# and with the shim (ENV... added). Beside the ns rows: it says whether a change there is real.
+micro_ir() {
+    local name=$1 mode=$2 calls=$3 v k env a b
+    shift 3
+    declare -A ir
+    for v in base shim; do
+        env=()
+        [ "$v" = shim ] && env=("LD_PRELOAD=$lib" "$@")
+        for k in 1 2; do
+            env "${env[@]}" valgrind --tool=callgrind --callgrind-out-file=/dev/null --log-file="$tmp/mir.log" \
+                "$bb/micro" "$mode" $((k * ir_n)) 1 >/dev/null 2>&1 || log "micro $mode under callgrind failed"
+            ir[$v$k]=$(awk '/Collected :/ {print $NF}' "$tmp/mir.log")
+        done
+    done
+    a=$(calc "(${ir[base2]:-0} - ${ir[base1]:-0}) / $ir_n / $calls")
+    b=$(calc "(${ir[shim2]:-0} - ${ir[shim1]:-0}) / $ir_n / $calls")
+    row "$name" "$(fmt 1 "$a")" "$(fmt 1 "$b")" "$(sfmt 1 "$(calc "$b - $a")")" "-" "-"
+}
+
 # ---------------------------------------------------------------- heap allocations
 
 # count_file FILE: the counter mallocount.so keeps there.
@@ -450,6 +471,8 @@ callgrind poolserver
 log "micro"
 micro "hooked read, untracked file (ns/call)" file "$micro_n" added 5
 micro "hooked write/read, untracked pipe (ns/call)" pipe "$micro_n" added 5
+micro_ir "hooked read, untracked file (instructions/call)" file 1
+micro_ir "hooked write/read, untracked pipe (instructions/call)" pipe 2
 micro "stderr line tagged vs untagged (ns/line)" line "$line_n" ratio 1.1 REQTAG_CONTEXT=bench-line-1
 micro "pthread_create+join (ns)" thread "$thread_n" ratio 1.05
 

@@ -19,6 +19,8 @@ load test_helper
     assert_line --regexp '^\| poolserver Ir/request \(callgrind, ID present\) +\|'
     assert_line --regexp '^\| hooked read, untracked file \(ns/call\) +\|'
     assert_line --regexp '^\| hooked write/read, untracked pipe \(ns/call\) +\|'
+    assert_line --regexp '^\| hooked read, untracked file \(instructions/call\) +\| +[0-9.]+ +\| +[0-9.]+ +\|'
+    assert_line --regexp '^\| hooked write/read, untracked pipe \(instructions/call\) +\| +[0-9.]+ +\| +[0-9.]+ +\|'
     assert_line --regexp '^\| stderr line tagged vs untagged \(ns/line\) +\|'
     assert_line --regexp '^\| pthread_create\+join \(ns\) +\|'
     assert_line --regexp '^\| scanner GB/s \(heads [0-9]+-[0-9]+ B, ID last\) +\|'
