@@ -188,9 +188,52 @@ enum { SPARE_MAX = 64 };
 static struct lifo spare_stacks;
 static uint32_t spares;
 
+/* An ended thread's stack kept for the next thread glibc gives the same descriptor (pthread_self):
+ * glibc hands a descriptor out again only once the kernel has ended the thread that had it, so
+ * that thread keeps its stack installed to its last instruction, and no system call takes it off
+ * (one sigaltstack per thread less). A slot's self: 0 free, KEPT_BUSY while it changes hands,
+ * else the descriptor whose stack it holds. Descriptors glibc never reuses leave their slot
+ * taken: at most KEPT stacks, then the spares above serve. */
+enum { KEPT = 64 };
+#define KEPT_BUSY ((uintptr_t)1)
+static struct {
+    uintptr_t self;
+    void *stack;
+} kept[KEPT];
+
+static size_t kept_slot(uintptr_t self)
+{
+    return (size_t)((self * 0x9e3779b97f4a7c15ull) >> 58); /* KEPT = 64: the top 6 bits */
+}
+
+_Static_assert(KEPT == 64, "kept_slot takes 6 bits");
+
+static bool kept_put(void *stack)
+{
+    uintptr_t self = (uintptr_t)pthread_self(), want = 0;
+    size_t i = kept_slot(self);
+    if (!__atomic_compare_exchange_n(&kept[i].self, &want, KEPT_BUSY, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return false;
+    kept[i].stack = stack;
+    __atomic_store_n(&kept[i].self, self, __ATOMIC_RELEASE);
+    return true;
+}
+
+static void *kept_take(void)
+{
+    uintptr_t self = (uintptr_t)pthread_self(), want = self;
+    size_t i = kept_slot(self);
+    if (self <= KEPT_BUSY ||
+        !__atomic_compare_exchange_n(&kept[i].self, &want, KEPT_BUSY, false, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return NULL;
+    void *m = kept[i].stack;
+    __atomic_store_n(&kept[i].self, 0, __ATOMIC_RELEASE);
+    return m;
+}
+
 void crash_thread_end(void *p)
 {
-    if (p == NULL)
+    if (p == NULL || kept_put(p))
         return;
     /* The thread is ending: whatever alternate stack it has (ours, or one the program set since)
      * goes, so no late signal can run on memory the next thread gets. */
@@ -211,10 +254,10 @@ static void *give_stack(bool fresh)
     stack_t cur;
     if (!fresh && (sigaltstack(NULL, &cur) != 0 || !(cur.ss_flags & SS_DISABLE)))
         return NULL; /* the program has its own */
-    void *m = fresh ? lifo_pop(&spare_stacks) : NULL;
-    if (m != NULL)
+    void *m = fresh ? kept_take() : NULL;
+    if (m == NULL && fresh && (m = lifo_pop(&spare_stacks)) != NULL)
         __atomic_sub_fetch(&spares, 1, __ATOMIC_ACQ_REL);
-    else
+    if (m == NULL)
         m = mmap(NULL, ALT_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
     if (m == MAP_FAILED)
         return NULL;

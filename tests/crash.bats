@@ -30,6 +30,11 @@ crash_route() {
     start_split "$OUT" "$ERR" "$@"
     pid=$SERVER_PID
     wait_line "$OUT" '^ready$' 10
+    # CRASH_WARMUP=N: N requests to /ok first, one after another, each thread given time to end.
+    for ((i = 1; i <= ${CRASH_WARMUP:-0}; i++)); do
+        timeout 25 python3 "$HELPERS/crashrun.py" send "$PORT" /ok "warm-$i"
+        sleep 0.2
+    done
     timeout 25 python3 "$HELPERS/crashrun.py" send "$PORT" "$route" "$id"
     for ((i = 0; i < 400; i++)); do
         proc_gone "$pid" && break
@@ -123,6 +128,16 @@ same_without_shim() {
     run grep -cE '^\[ovf-1\] reqtag:   #[0-9]+ 0x[0-9a-f]+ crash_recurse\+' "$ERR"
     [ "$output" -ge 2 ]
     same_without_shim ovf-1 /overflow 139
+}
+
+@test "/overflow after earlier request threads ended: the thread taking an ended one's place (and its kept signal stack) is reported" {
+    CRASH_WARMUP=3 crash_route ovf-2 /overflow "$REQTAG" -- "$SERVER" "$PORT"
+    assert_equal "$CRASH_STATUS" 139
+    assert_equal "$(grep -c '^\[warm-[123]\] ok /ok done$' "$ERR")" 3
+    # The warm-up's own lines set aside, the report reads as in the test above.
+    grep -v '^\[warm-[123]\] ' "$ERR" >"$ERR.rest" || true
+    mv "$ERR.rest" "$ERR"
+    check_report ovf-2 SIGSEGV '0x[0-9a-f]+' crash_recurse /overflow
 }
 
 @test "/segv-in-child-thread: the child thread's crash carries the request's ID and the child's thread id" {
