@@ -12,18 +12,31 @@
  * looks like the one a thread adopted before. */
 static uint32_t gen_base;
 
-/* The seqlock's writer side. Writers are the threads using the connection, one at a time (conn.h),
- * so plain ordered stores do: no locked instruction on the per-request path. */
+/* The seqlock's writer side: what changes the current request (cur, or the record it points to)
+ * happens between seq_open() and seq_close(), which moves gen too. Writers are the threads using
+ * the connection, one at a time (conn.h), so plain ordered stores do: no locked instruction on
+ * the per-request path. */
+static inline uint32_t seq_open(struct conn *c)
+{
+    uint32_t s = c->seq;
+    __atomic_store_n(&c->seq, s + 1, __ATOMIC_RELAXED);
+    __atomic_thread_fence(__ATOMIC_RELEASE); /* odd before anything changes */
+    return s;
+}
+
+static inline void seq_close(struct conn *c, uint32_t s)
+{
+    __atomic_store_n(&c->gen, c->gen + 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
+}
+
 static void set_cur(struct conn *c, struct rec *r)
 {
     if (c->cur == r)
         return;
-    uint32_t s = c->seq;
-    __atomic_store_n(&c->seq, s + 1, __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_RELEASE); /* odd before anything changes */
+    uint32_t s = seq_open(c);
     __atomic_store_n(&c->cur, r, __ATOMIC_RELAXED);
-    __atomic_store_n(&c->gen, c->gen + 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
+    seq_close(c, s);
 }
 
 /* A request's record is given back, unless it is still current (conn_unref clears cur first, so
@@ -129,17 +142,9 @@ static inline bool in_place(const struct conn *c, size_t size)
     return have == size || pool_block(have) == pool_block(size);
 }
 
-/* The record is rewritten between these two, inside the seqlock's odd window (a thread copying
- * it meanwhile sees the sequence move and copies again); then the record is the newest request's,
- * current at once, as settle() would make it: no block taken or given back. */
-static uint32_t in_place_begin(struct conn *c)
-{
-    uint32_t s = c->seq;
-    __atomic_store_n(&c->seq, s + 1, __ATOMIC_RELAXED);
-    __atomic_thread_fence(__ATOMIC_RELEASE); /* odd before anything changes */
-    return s;
-}
-
+/* The record is rewritten between seq_open() and this (a thread copying it meanwhile sees the
+ * sequence move and copies again); then the record is the newest request's, current at once, as
+ * settle() would make it: no block taken or given back. */
 static inline void in_place_end(struct conn *c, uint32_t s)
 {
     uint32_t k = c->heads;
@@ -147,8 +152,7 @@ static inline void in_place_end(struct conn *c, uint32_t s)
     c->ring[(k - 1) % CONN_RING] = NULL;
     c->low = k;
     c->heads = k + 1;
-    __atomic_store_n(&c->gen, c->gen + 1, __ATOMIC_RELAXED);
-    __atomic_store_n(&c->seq, s + 2, __ATOMIC_RELEASE);
+    seq_close(c, s);
 }
 
 /* A new request's record goes into slot (NULL: no memory: the request goes untagged). */
@@ -183,7 +187,7 @@ static void head_read(struct conn *c, const struct scan_head *h)
     if (!reqtag_cfg.want_line && reqtag_cfg.nfields == 0) { /* most formats show the ID alone */
         size_t size = rec_size_id(len);
         if (in_place(c, size)) {
-            uint32_t s = in_place_begin(c);
+            uint32_t s = seq_open(c);
             rec_pack_id(c->cur, now, kind, flags, id, len);
             in_place_end(c, s);
             return;
@@ -206,7 +210,7 @@ static void head_read(struct conn *c, const struct scan_head *h)
     }
     size_t size = rec_size(&r);
     if (in_place(c, size)) {
-        uint32_t s = in_place_begin(c);
+        uint32_t s = seq_open(c);
         rec_pack(c->cur, &r);
         in_place_end(c, s);
         return;
@@ -410,6 +414,21 @@ static inline bool wrote_unframed(struct conn *c, unsigned code)
     return true;
 }
 
+/* Bytes written (code: the status of the final response they start with, 0: none, or unseen)
+ * while the response being written is not followed. True: they are that response's, or the
+ * responses are lost now; either way nothing more to do. False: a request came since and they
+ * start its response: follow it. */
+static bool unframed_bytes(struct conn *c, unsigned code)
+{
+    if (c->answered == c->heads)
+        return true;
+    c->unframed = 0;
+    if (code != 0)
+        return false;
+    responses_lost(c);
+    return true;
+}
+
 void conn_wrote_iov(struct conn *c, const struct iovec *iov, size_t iovcnt, size_t put)
 {
     if (iovcnt == 0 || put == 0) {
@@ -418,17 +437,8 @@ void conn_wrote_iov(struct conn *c, const struct iovec *iov, size_t iovcnt, size
         return;
     }
     unsigned code = resp_final_status(iov[0].iov_base, iov[0].iov_len);
-    if (c->unframed) {
-        /* Its bytes, unless a request came since: then the next response's status line must
-         * start this write, or the responses are lost. */
-        if (c->answered == c->heads)
-            return;
-        c->unframed = 0;
-        if (code == 0) {
-            responses_lost(c);
-            return;
-        }
-    }
+    if (c->unframed && unframed_bytes(c, code))
+        return;
     if (c->resp_lost || (!wrote_unframed(c, code) && !wrote_whole(c, iov, put)))
         wrote_call(c, iov, iovcnt, put);
 }
@@ -436,10 +446,8 @@ void conn_wrote_iov(struct conn *c, const struct iovec *iov, size_t iovcnt, size
 void conn_wrote_unseen(struct conn *c, uint64_t n)
 {
     if (c->unframed) {
-        if (n == 0 || c->answered == c->heads)
-            return;
-        c->unframed = 0; /* bytes unseen cannot be the status line the next response starts with */
-        responses_lost(c);
+        if (n > 0) /* bytes unseen cannot be the status line the next response starts with */
+            (void)unframed_bytes(c, 0);
         return;
     }
     c->out_bytes += n;

@@ -87,6 +87,18 @@ static __attribute__((noinline)) ssize_t write_line(ssize_t (*real)(int, const v
     return (ssize_t)n;
 }
 
+/* The three ways (see is_conn), once libc's write is known. */
+static inline __attribute__((always_inline)) ssize_t write_to(ssize_t (*real)(int, const void *, size_t), int fd,
+                                                              const void *buf, size_t n)
+{
+    struct fdent *at = fdtab_get(fd);
+    if (is_conn(at))
+        return write_conn(real, fd, buf, n, at);
+    if (passes())
+        return real(fd, buf, n);
+    return write_line(real, fd, buf, n, at);
+}
+
 /* The first call (libc's write not resolved yet), or none to be had. */
 static __attribute__((noinline, cold)) ssize_t write_first(int fd, const void *buf, size_t n)
 {
@@ -95,8 +107,7 @@ static __attribute__((noinline, cold)) ssize_t write_first(int fd, const void *b
         errno = ENOSYS;
         return -1;
     }
-    struct fdent *at = fdtab_get(fd);
-    return is_conn(at) ? write_conn(real, fd, buf, n, at) : write_line(real, fd, buf, n, at);
+    return write_to(real, fd, buf, n);
 }
 
 HOOK ssize_t write(int fd, const void *buf, size_t n)
@@ -104,12 +115,7 @@ HOOK ssize_t write(int fd, const void *buf, size_t n)
     ssize_t (*real)(int, const void *, size_t) = REAL_READY(write);
     if (__builtin_expect(real == NULL, 0))
         return write_first(fd, buf, n);
-    struct fdent *at = fdtab_get(fd);
-    if (is_conn(at))
-        return write_conn(real, fd, buf, n, at);
-    if (passes())
-        return real(fd, buf, n);
-    return write_line(real, fd, buf, n, at);
+    return write_to(real, fd, buf, n);
 }
 
 static __attribute__((noinline)) ssize_t writev_conn(ssize_t (*real)(int, const struct iovec *, int), int fd,
@@ -152,6 +158,17 @@ static __attribute__((noinline)) ssize_t writev_line(ssize_t (*real)(int, const 
     return (ssize_t)total;
 }
 
+static inline __attribute__((always_inline)) ssize_t writev_to(ssize_t (*real)(int, const struct iovec *, int), int fd,
+                                                               const struct iovec *iov, int iovcnt)
+{
+    struct fdent *at = fdtab_get(fd);
+    if (is_conn(at))
+        return writev_conn(real, fd, iov, iovcnt, at);
+    if (passes())
+        return real(fd, iov, iovcnt);
+    return writev_line(real, fd, iov, iovcnt, at);
+}
+
 static __attribute__((noinline, cold)) ssize_t writev_first(int fd, const struct iovec *iov, int iovcnt)
 {
     ssize_t (*real)(int, const struct iovec *, int) = REAL(writev);
@@ -159,8 +176,7 @@ static __attribute__((noinline, cold)) ssize_t writev_first(int fd, const struct
         errno = ENOSYS;
         return -1;
     }
-    struct fdent *at = fdtab_get(fd);
-    return is_conn(at) ? writev_conn(real, fd, iov, iovcnt, at) : writev_line(real, fd, iov, iovcnt, at);
+    return writev_to(real, fd, iov, iovcnt);
 }
 
 HOOK ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
@@ -168,12 +184,7 @@ HOOK ssize_t writev(int fd, const struct iovec *iov, int iovcnt)
     ssize_t (*real)(int, const struct iovec *, int) = REAL_READY(writev);
     if (__builtin_expect(real == NULL, 0))
         return writev_first(fd, iov, iovcnt);
-    struct fdent *at = fdtab_get(fd);
-    if (is_conn(at))
-        return writev_conn(real, fd, iov, iovcnt, at);
-    if (passes())
-        return real(fd, iov, iovcnt);
-    return writev_line(real, fd, iov, iovcnt, at);
+    return writev_to(real, fd, iov, iovcnt);
 }
 
 /* dprintf and friends: format here (the program's own formatting), then one line path. */

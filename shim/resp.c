@@ -65,10 +65,10 @@ static void value_done(struct resp *r, const char *val, size_t vlen)
  * as the byte states would. */
 static bool status_line(struct resp *r, const char *p)
 {
-    unsigned d0 = (unsigned char)p[9] - '0', d1 = (unsigned char)p[10] - '0', d2 = (unsigned char)p[11] - '0';
-    if (!token_http1(p) || p[8] != ' ' || d0 > 9 || d1 > 9 || d2 > 9 || (p[12] != ' ' && p[12] != '\r' && p[12] != '\n'))
+    int code = resp_status_code(p);
+    if (code < 0)
         return false;
-    r->code = (uint16_t)(d0 * 100 + d1 * 10 + d2);
+    r->code = (uint16_t)code;
     r->pos = 3;
     return true;
 }

@@ -59,22 +59,27 @@ size_t resp_feed_watch(struct resp *r, const char *p, size_t n, enum resp_status
  * (feed the bytes as usual). The body's bytes are counted, never read. */
 size_t resp_whole(struct resp *r, const char *p, size_t n, uint64_t total, bool head_req, uint16_t *code,
                   bool *done);
-/* The status of a final response whose head starts p (n bytes): "HTTP/1.x NNN" and then a
- * blank or line end, NNN 200 to 999; 0 for anything else (1xx, not a status line, n < 13).
- * Inline: the response hooks ask it of a write that might start a response. */
-static inline unsigned resp_final_status(const char *p, size_t n)
+/* p[0..13) (readable) starts a status line, "HTTP/1.x NNN" and then a blank or a line end: its
+ * code (0 to 999), else -1. Inline: the response hooks ask it of every write on a connection. */
+static inline int resp_status_code(const char *p)
 {
-    if (n < 13)
-        return 0;
     /* " NNN" at p[8] taken as one word: each N's high nibble 3, its low one at most 9 (adding 6
      * carries into the high nibble otherwise) */
     uint32_t code4;
     memcpy(&code4, p + 8, sizeof code4);
     const unsigned char *u = (const unsigned char *)p;
     if (!token_http1(p) || (code4 & 0xf0f0f0ffu) != 0x30303020u || ((code4 + 0x06060600u) & 0xf0f0f000u) != 0x30303000u ||
-        (u[12] != ' ' && u[12] != '\r' && u[12] != '\n') || u[9] < '2')
-        return 0;
-    return (u[9] - (unsigned)'0') * 100 + (u[10] - (unsigned)'0') * 10 + (u[11] - (unsigned)'0');
+        (u[12] != ' ' && u[12] != '\r' && u[12] != '\n'))
+        return -1;
+    return (u[9] - '0') * 100 + (u[10] - '0') * 10 + (u[11] - '0');
+}
+
+/* The status of a final response whose head starts p (n bytes): 200 to 999; 0 for anything else
+ * (1xx, not a status line, n < 13). */
+static inline unsigned resp_final_status(const char *p, size_t n)
+{
+    int code = n >= 13 ? resp_status_code(p) : -1;
+    return code >= 200 ? (unsigned)code : 0;
 }
 /* Returns true when the response is already complete (no body, or an empty one). */
 bool resp_body(struct resp *r, bool no_body);
