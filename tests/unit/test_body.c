@@ -67,8 +67,7 @@ static bool one_way(bool chunked, uint64_t length, const char *buf, size_t len, 
         feed(&r, buf + cut, len - cut);
     } else {
         for (size_t i = 0, piece; i < len; i += piece) {
-            piece = step > 0 ? (size_t)step : step < 0 ? 1 + unit_rnd(12) : len;
-            piece = piece < len - i ? piece : len - i;
+            piece = unit_piece(step, len - i, 12);
             feed(&r, buf + i, piece);
         }
     }

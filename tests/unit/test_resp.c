@@ -119,8 +119,7 @@ static bool one_way(const struct input *in, size_t cut, int step, const char *ex
         feed(&r, in->buf + cut, in->len - cut);
     } else {
         for (size_t i = 0, piece; i < in->len; i += piece) {
-            piece = step > 0 ? (size_t)step : step < 0 ? 1 + unit_rnd(12) : in->len;
-            piece = piece < in->len - i ? piece : in->len - i;
+            piece = unit_piece(step, in->len - i, 12);
             feed(&r, in->buf + i, piece);
         }
     }

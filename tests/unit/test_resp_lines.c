@@ -83,8 +83,7 @@ static void trace(const char *buf, size_t len, int step, const struct watch *w, 
     size_t o = 0;
     out[0] = '\0';
     for (size_t i = 0, piece; i < len; i += piece) {
-        piece = step > 0 ? (size_t)step : step < 0 ? 1 + unit_rnd(40) : len;
-        piece = piece < len - i ? piece : len - i;
+        piece = unit_piece(step, len - i, 40);
         for (size_t done = 0; done < piece;) {
             enum resp_status st;
             uint16_t code = 0;

@@ -179,8 +179,7 @@ static void trace(const struct reqtag_config *cfg, const char *buf, size_t len, 
     size_t o = 0;
     out[0] = '\0';
     for (size_t i = 0, piece; i < len; i += piece) {
-        piece = step > 0 ? (size_t)step : step < 0 ? 1 + unit_rnd(40) : len;
-        piece = piece < len - i ? piece : len - i;
+        piece = unit_piece(step, len - i, 40);
         char *p = malloc(piece);
         memcpy(p, buf + i, piece);
         for (size_t done = 0; done < piece;) {

@@ -63,6 +63,14 @@ __attribute__((unused)) static size_t unit_rnd(size_t n)
     return (size_t)(unit_rng % n);
 }
 
+/* The next piece of a buffer fed in pieces, left bytes to go: step > 0 that size, step < 0 a
+ * random size of 1 to most (one draw), 0 all of it; never more than left. */
+__attribute__((unused)) static size_t unit_piece(int step, size_t left, size_t most)
+{
+    size_t piece = step > 0 ? (size_t)step : step < 0 ? 1 + unit_rnd(most) : left;
+    return piece < left ? piece : left;
+}
+
 /* Append n bytes of s to buf[at..cap), cut at cap; returns the new length. */
 __attribute__((unused)) static size_t unit_append(char *buf, size_t at, size_t cap, const char *s, size_t n)
 {
