@@ -121,17 +121,24 @@ met() {
         if (op == "<=") print (v + 0 <= l + 0 ? "yes" : "NO"); else print (v + 0 >= l + 0 ? "yes" : "NO") }'
 }
 
-# met_tput RATIOS BASELINES LIMIT: a throughput row's verdict. When the machine itself was noisy
-# (the baseline runs differ by more than 10%), the median of a few ratios says little: "yes" only
-# if every pair met the budget, "NO" only if none did, "noisy" otherwise.
+# noisy BASELINES: true when the machine itself was noisy: the baseline runs (one a line) differ
+# by more than 10%.
+noisy() {
+    awk -v lo="$(sort -g "$1" | head -n1)" -v hi="$(sort -g "$1" | tail -n1)" 'BEGIN {exit !(lo > 0 && hi / lo > 1.10)}'
+}
+
+# met_tput RATIOS BASELINES LIMIT: a throughput row's verdict. On a noisy machine the median of a
+# few ratios says little: "yes" only if every pair met the budget, "NO" only if none did, "noisy"
+# otherwise.
 met_tput() {
-    local lo hi blo bhi
-    lo=$(sort -g "$1" | head -n1) && hi=$(sort -g "$1" | tail -n1)
-    blo=$(sort -g "$2" | head -n1) && bhi=$(sort -g "$2" | tail -n1)
-    awk -v m="$(median <"$1")" -v lo="$lo" -v hi="$hi" -v blo="$blo" -v bhi="$bhi" -v l="$3" 'BEGIN {
-        if (m == "nan" || blo + 0 <= 0) { print "n/a"; exit }
-        if (bhi / blo <= 1.10) { print (m + 0 >= l + 0 ? "yes" : "NO"); exit }
-        print (lo + 0 >= l + 0 ? "yes" : (hi + 0 < l + 0 ? "NO" : "noisy")) }'
+    local verdict
+    verdict=$(met "$(median <"$1")" '>=' "$3")
+    if [ "$verdict" = n/a ] || ! noisy "$2"; then
+        echo "$verdict"
+        return
+    fi
+    awk -v lo="$(sort -g "$1" | head -n1)" -v hi="$(sort -g "$1" | tail -n1)" -v l="$3" \
+        'BEGIN {print (lo + 0 >= l + 0 ? "yes" : (hi + 0 < l + 0 ? "NO" : "noisy"))}'
 }
 
 # ---------------------------------------------------------------- servers
@@ -232,9 +239,7 @@ throughput() {
         done
         a=$(median <"$tmp/ra")
         b=$(median <"$tmp/rb")
-        awk -v lo="$(sort -g "$tmp/ra" | head -n1)" -v hi="$(sort -g "$tmp/ra" | tail -n1)" \
-            'BEGIN {exit !(lo > 0 && hi / lo > 1.10)}' &&
-            log "$name $label: the baseline runs differ by more than 10% (a noisy machine): see the spread"
+        noisy "$tmp/ra" && log "$name $label: the baseline runs differ by more than 10% (a noisy machine): see the spread"
         local r sp
         r=$(median <"$tmp/ratio")
         sp=$(spread 3 <"$tmp/ratio")
