@@ -13,6 +13,22 @@ CFLAGS   ?= -O2 -g
 BASEFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE
 SHIMFLAGS = $(BASEFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-strict-aliasing
 SANFLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+# SANITIZE=asan or tsan builds the shim and the injector under that sanitizer (make check-asan,
+# check-tsan). Under ASan the fixtures stay plain programs, as the hosts the shim runs in are.
+ifeq ($(SANITIZE),asan)
+SHIMFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+INJFLAGS   = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+FIXFLAGS   =
+else ifeq ($(SANITIZE),tsan)
+# TSan sees a thread only if its runtime's pthread_create runs: the fixtures link it, so it comes
+# before libc in their search order and the shim's calls to the next pthread_create reach it.
+SHIMFLAGS += -fsanitize=thread
+INJFLAGS   =
+FIXFLAGS   = -fsanitize=thread
+else
+INJFLAGS   =
+FIXFLAGS   =
+endif
 
 SHIM_SRC  = $(wildcard shim/*.c) common/settings.c
 SHIM_HDR  = $(wildcard shim/*.h) common/settings.h
@@ -27,7 +43,7 @@ FIXTURES  = $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIX_C)) \
 # The pure modules a unit test links against: test_<module>.c tests shim/<module>.c.
 PURE      = shim/pool.c shim/rec.c shim/record.c shim/crashfmt.c shim/maps.c shim/body.c shim/resp.c shim/scan.c shim/reqid.c shim/lines.c shim/tag.c common/settings.c
 
-.PHONY: all test unit fixtures deps install uninstall clean
+.PHONY: all test unit fixtures deps install uninstall clean check-asan check-tsan
 
 all: $(BUILD)/libreqtag.so $(BUILD)/reqtag
 
@@ -35,7 +51,7 @@ $(BUILD)/libreqtag.so: $(SHIM_SRC) $(SHIM_HDR) | $(BUILD)
 	$(CC) $(SHIMFLAGS) $(CFLAGS) -shared -o $@ $(SHIM_SRC) -ldl -lpthread -Wl,-z,now -Wl,-z,defs
 
 $(BUILD)/reqtag: $(INJ_SRC) $(INJ_HDR) | $(BUILD)
-	$(CC) $(BASEFLAGS) $(CFLAGS) -DREQTAG_LIBDIR='"$(LIBDIR)"' -o $@ $(INJ_SRC)
+	$(CC) $(BASEFLAGS) $(INJFLAGS) $(CFLAGS) -DREQTAG_LIBDIR='"$(LIBDIR)"' -o $@ $(INJ_SRC)
 
 $(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(PURE) $(SHIM_HDR) | $(BUILD)
 	@mkdir -p $(dir $@)
@@ -43,11 +59,11 @@ $(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(PURE) $(SHIM_HDR) 
 
 $(BUILD)/fixtures/%: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) | $(BUILD)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) -O2 -g -o $@ $< -lpthread
+	$(CC) $(BASEFLAGS) $(FIXFLAGS) -O2 -g -o $@ $< -lpthread
 
 $(BUILD)/fixtures/%: tests/fixtures/%.cpp | $(BUILD)
 	@mkdir -p $(dir $@)
-	$(CXX) -std=gnu++17 $(WARN) -O2 -g -o $@ $< -lpthread
+	$(CXX) -std=gnu++17 $(WARN) $(FIXFLAGS) -O2 -g -o $@ $< -lpthread
 
 $(BUILD):
 	mkdir -p $(BUILD)
@@ -62,6 +78,21 @@ deps:
 test: deps
 	$(MAKE) all unit fixtures
 	tests/run.sh $(BUILD)
+
+# The whole suite again with the shim and the command under ASan+UBSan, each in its own build
+# directory; any sanitizer report fails the run (tests/run.sh counts them).
+check-asan: deps
+	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=asan all unit fixtures
+	REQTAG_SANITIZE=asan tests/run.sh $(BUILD)/asan
+
+# The tests whose servers are the threaded fixtures, with the shim and the fixtures under TSan
+# (a host without the TSan runtime cannot load a TSan shim); tests/tsan.supp names the races a
+# seqlock reader has by design.
+TSAN_BATS = tagging.bats threads.bats pool.bats epoll.bats proctree.bats fdreuse.bats partial.bats \
+            downstream.bats echo.bats fields.bats output.bats summary.bats hostile.bats
+check-tsan: deps
+	$(MAKE) BUILD=$(BUILD)/tsan SANITIZE=tsan all fixtures
+	REQTAG_SANITIZE=tsan REQTAG_BATS="$(TSAN_BATS)" tests/run.sh $(BUILD)/tsan
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)

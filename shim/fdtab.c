@@ -25,7 +25,7 @@ struct fdent *fdtab_make(int fd)
 static void reset(struct fdent *e)
 {
     fdent_set_kind(e, FD_UNKNOWN);
-    e->serves = 0;
+    fdent_set_serves(e, 0);
     struct conn *c = __atomic_exchange_n(&e->conn, NULL, __ATOMIC_ACQ_REL);
     if (c != NULL)
         conn_unref(c);

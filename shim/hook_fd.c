@@ -29,7 +29,7 @@
 static void forget(int fd)
 {
     struct fdent *e = fdtab_get(fd);
-    bool known = fd == 1 || fd == 2 || (e != NULL && (fdent_kind(e) != FD_UNKNOWN || e->serves));
+    bool known = fd == 1 || fd == 2 || (e != NULL && (fdent_kind(e) != FD_UNKNOWN || fdent_serves(e)));
     /* The vfork check costs a system call: only pay it when there is something to forget. */
     if (known && !proc_is_vfork_child())
         fdtab_forget(fd);
@@ -596,11 +596,11 @@ HOOK int epoll_ctl(int ep, int op, int fd, struct epoll_event *ev)
         struct fdent *e = fdtab_get(fd);
         uint8_t kind = e ? fdent_kind(e) : FD_UNKNOWN;
         struct fdent *p = fdtab_get(ep);
-        bool known = p != NULL && __atomic_load_n(&p->serves, __ATOMIC_ACQUIRE);
+        bool known = p != NULL && fdent_serves(p);
         if ((kind == FD_CONN || kind == FD_LISTEN) && !known && !proc_is_vfork_child()) {
             p = fdtab_make(ep);
             if (p != NULL)
-                __atomic_store_n(&p->serves, 1, __ATOMIC_RELEASE);
+                fdent_set_serves(p, 1);
         }
     }
     return r;

@@ -75,7 +75,7 @@ static void before_epoll(int ep)
 {
     struct tstate *t = me();
     struct fdent *e = fdtab_get(ep);
-    if (t->ctx.len > 0 && e != NULL && __atomic_load_n(&e->serves, __ATOMIC_ACQUIRE))
+    if (t->ctx.len > 0 && e != NULL && fdent_serves(e))
         ctx_drop(t);
 }
 

@@ -85,12 +85,12 @@ bool outfd_check(int fd)
         struct stat st;
         if (kind == FD_CONN || kind == FD_LISTEN || kind == FD_OUT) {
             yes = false;
-        } else if ((kind == FD_STDERR || kind == FD_OTHER) && e->epoch == now) {
+        } else if ((kind == FD_STDERR || kind == FD_OTHER) && fdent_epoch(e) == now) {
             yes = kind == FD_STDERR;
         } else if (fd == 2 || fstat(fd, &st) == 0) {
             yes = fd == 2 ? reqtag_cfg.streams_stderr && std_file(2)->usable : classify(fd, &st);
             if (e != NULL) {
-                e->epoch = now;
+                fdent_set_epoch(e, now);
                 fdent_set_kind(e, yes ? FD_STDERR : FD_OTHER);
             }
         }

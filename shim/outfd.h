@@ -24,7 +24,7 @@ static inline bool outfd_tagged_at(int fd, const struct fdent *e)
 {
     /* The common answer, from the table alone: a descriptor already found tagged, nothing changed. */
     if (e != NULL && fdent_kind(e) == FD_STDERR &&
-        e->epoch == __atomic_load_n(&fdtab_epoch2, __ATOMIC_ACQUIRE))
+        fdent_epoch(e) == __atomic_load_n(&fdtab_epoch2, __ATOMIC_ACQUIRE))
         return true;
     return outfd_check(fd);
 }

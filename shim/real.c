@@ -7,12 +7,14 @@
 
 struct real_table real_fns;
 
-/* Symbols with several versions in glibc: the old compat version must never be picked. */
+/* Symbols with several versions in glibc: the old compat version (x86-64's GLIBC_2.2.5) must never
+ * be picked, and a library between us and libc that defines the name unversioned (a sanitizer
+ * runtime, another preload) must not be stepped over, as asking for the new version alone would. */
 static const struct {
-    const char *name, *version;
+    const char *name, *version, *old;
 } versioned[] = {
-    {"pthread_cond_wait", "GLIBC_2.3.2"},
-    {"pthread_cond_timedwait", "GLIBC_2.3.2"},
+    {"pthread_cond_wait", "GLIBC_2.3.2", "GLIBC_2.2.5"},
+    {"pthread_cond_timedwait", "GLIBC_2.3.2", "GLIBC_2.2.5"},
 };
 
 /* This library's image, from its ELF header to the end of its bss (the linker defines both for
@@ -28,12 +30,13 @@ static int in_this_library(const void *p)
 
 void *real_resolve(void **slot, const char *name)
 {
-    void *p = NULL;
+    void *p = dlsym(RTLD_NEXT, name);
     for (size_t i = 0; i < sizeof versioned / sizeof versioned[0]; i++)
-        if (strcmp(versioned[i].name, name) == 0)
-            p = dlvsym(RTLD_NEXT, name, versioned[i].version);
-    if (p == NULL)
-        p = dlsym(RTLD_NEXT, name);
+        if (strcmp(versioned[i].name, name) == 0 && (p == NULL || p == dlvsym(RTLD_NEXT, name, versioned[i].old))) {
+            void *v = dlvsym(RTLD_NEXT, name, versioned[i].version);
+            if (v != NULL)
+                p = v;
+        }
     if (p == NULL || in_this_library(p))
         p = REAL_MISSING;
     __atomic_store_n(slot, p, __ATOMIC_RELEASE);

@@ -18,6 +18,11 @@ count_tap() {
 
 tap=$(mktemp)
 trap 'rm -f "$tap"' EXIT
+if [ -n "${REQTAG_SANITIZE:-}" ]; then
+    REQTAG_SAN_DIR=$(mktemp -d)
+    export REQTAG_SANITIZE REQTAG_SAN_DIR
+    trap 'rm -f "$tap"; rm -rf "$REQTAG_SAN_DIR"' EXIT
+fi
 
 for t in "$build"/unit/test_*; do
     [ -x "$t" ] || continue
@@ -34,12 +39,33 @@ done
 
 echo "# bats"
 status=0
-REQTAG_BUILD="$(cd "$build" && pwd)" bats --tap "$root"/tests/*.bats >"$tap" 2>&1 || status=$?
+# REQTAG_BATS: the .bats files to run (names under tests/, space-separated); all of them by default.
+files=()
+for f in ${REQTAG_BATS:-}; do
+    files+=("$root/tests/$f")
+done
+[ ${#files[@]} -gt 0 ] || files=("$root"/tests/*.bats)
+REQTAG_BUILD="$(cd "$build" && pwd)" bats --tap "${files[@]}" >"$tap" 2>&1 || status=$?
 cat "$tap"
 count_tap "$tap"
 if [ "$status" -ne 0 ] && ! grep -q '^not ok ' "$tap"; then
     echo "not ok - bats exited with status $status"
     failed=$((failed + 1))
+fi
+
+# Sanitizer runs (REQTAG_SANITIZE=asan or tsan): every report a process wrote is a failure.
+if [ -n "${REQTAG_SANITIZE:-}" ]; then
+    reports=("$REQTAG_SAN_DIR"/*)
+    if [ -e "${reports[0]}" ]; then
+        for r in "${reports[@]}"; do
+            echo "not ok - $REQTAG_SANITIZE report $(basename "$r")"
+            sed 's/^/# /' "$r" | head -n 60
+            failed=$((failed + 1))
+        done
+    else
+        echo "ok - no $REQTAG_SANITIZE reports"
+        passed=$((passed + 1))
+    fi
 fi
 
 echo "$passed passed, $failed failed"
