@@ -15,8 +15,11 @@ SHIMFLAGS = $(BASEFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno
 SANFLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 # SANITIZE=asan or tsan builds the shim and the injector under that sanitizer (make check-asan,
 # check-tsan). Under ASan the fixtures stay plain programs, as the hosts the shim runs in are.
+# Sanitizer reports of check-asan and check-tsan go to files in SAN_DIR (tests/run.sh counts them).
+SAN_DIR  ?= /tmp/reqtag-sanitizer
 ifeq ($(SANITIZE),asan)
 SHIMFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SHIM_EXTRA = tests/sanitize/defaults.c -DREQTAG_SAN_DIR='"$(SAN_DIR)"'
 INJFLAGS   = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 FIXFLAGS   =
 else ifeq ($(SANITIZE),tsan)
@@ -39,7 +42,7 @@ UNITS     = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 FIX_C     = $(wildcard tests/fixtures/*.c)
 FIX_CXX   = $(wildcard tests/fixtures/*.cpp)
 FIXTURES  = $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIX_C)) \
-            $(patsubst tests/fixtures/%.cpp,$(BUILD)/fixtures/%,$(FIX_CXX))
+            $(patsubst tests/fixtures/%.cpp,$(BUILD)/fixtures/%,$(FIX_CXX)) $(BUILD)/fixtures/rawsys-static
 # The pure modules a unit test links against: test_<module>.c tests shim/<module>.c.
 PURE      = shim/pool.c shim/rec.c shim/record.c shim/crashfmt.c shim/maps.c shim/body.c shim/resp.c shim/scan.c shim/reqid.c shim/lines.c shim/tag.c common/settings.c
 
@@ -47,8 +50,8 @@ PURE      = shim/pool.c shim/rec.c shim/record.c shim/crashfmt.c shim/maps.c shi
 
 all: $(BUILD)/libreqtag.so $(BUILD)/reqtag
 
-$(BUILD)/libreqtag.so: $(SHIM_SRC) $(SHIM_HDR) | $(BUILD)
-	$(CC) $(SHIMFLAGS) $(CFLAGS) -shared -o $@ $(SHIM_SRC) -ldl -lpthread -Wl,-z,now -Wl,-z,defs
+$(BUILD)/libreqtag.so: $(SHIM_SRC) $(SHIM_HDR) $(filter %.c,$(SHIM_EXTRA)) | $(BUILD)
+	$(CC) $(SHIMFLAGS) $(CFLAGS) -shared -o $@ $(SHIM_SRC) $(SHIM_EXTRA) -ldl -lpthread -Wl,-z,now -Wl,-z,defs
 
 $(BUILD)/reqtag: $(INJ_SRC) $(INJ_HDR) | $(BUILD)
 	$(CC) $(BASEFLAGS) $(INJFLAGS) $(CFLAGS) -DREQTAG_LIBDIR='"$(LIBDIR)"' -o $@ $(INJ_SRC)
@@ -59,7 +62,13 @@ $(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(PURE) $(SHIM_HDR) 
 
 $(BUILD)/fixtures/%: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) | $(BUILD)
 	@mkdir -p $(dir $@)
-	$(CC) $(BASEFLAGS) $(FIXFLAGS) -O2 -g -o $@ $< -lpthread
+	$(CC) $(BASEFLAGS) $(FIXFLAGS) $(FIXEXTRA) -O2 -g -o $@ $< -lpthread
+
+# glibc's own stack check must catch glibcfatal's overflow; rawsys also comes as a static binary.
+$(BUILD)/fixtures/glibcfatal: FIXEXTRA = -fstack-protector-all -Wno-stringop-overflow
+$(BUILD)/fixtures/rawsys-static: tests/fixtures/rawsys.c tests/fixtures/selfconn.h | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -O2 -g -static -o $@ $<
 
 $(BUILD)/fixtures/%: tests/fixtures/%.cpp | $(BUILD)
 	@mkdir -p $(dir $@)
@@ -83,7 +92,7 @@ test: deps
 # directory; any sanitizer report fails the run (tests/run.sh counts them).
 check-asan: deps
 	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=asan all unit fixtures
-	REQTAG_SANITIZE=asan tests/run.sh $(BUILD)/asan
+	REQTAG_SANITIZE=asan REQTAG_SAN_DIR=$(SAN_DIR) tests/run.sh $(BUILD)/asan
 
 # The tests whose servers are the threaded fixtures, with the shim and the fixtures under TSan
 # (a host without the TSan runtime cannot load a TSan shim); tests/tsan.supp names the races a
@@ -92,7 +101,7 @@ TSAN_BATS = tagging.bats threads.bats pool.bats epoll.bats proctree.bats fdreuse
             downstream.bats echo.bats fields.bats output.bats summary.bats hostile.bats
 check-tsan: deps
 	$(MAKE) BUILD=$(BUILD)/tsan SANITIZE=tsan all fixtures
-	REQTAG_SANITIZE=tsan REQTAG_BATS="$(TSAN_BATS)" tests/run.sh $(BUILD)/tsan
+	REQTAG_SANITIZE=tsan REQTAG_SAN_DIR=$(SAN_DIR) REQTAG_BATS="$(TSAN_BATS)" tests/run.sh $(BUILD)/tsan
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)

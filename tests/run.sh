@@ -18,10 +18,14 @@ count_tap() {
 
 tap=$(mktemp)
 trap 'rm -f "$tap"' EXIT
+# Sanitizer runs: REQTAG_SANITIZE (asan or tsan) and REQTAG_SAN_DIR, where every report goes (the
+# asan shim has that path built in too); emptied first, so what is there at the end is this run's.
 if [ -n "${REQTAG_SANITIZE:-}" ]; then
-    REQTAG_SAN_DIR=$(mktemp -d)
+    : "${REQTAG_SAN_DIR:?REQTAG_SAN_DIR: where sanitizer reports go}"
+    rm -rf "$REQTAG_SAN_DIR"
+    mkdir -p "$REQTAG_SAN_DIR"
+    chmod 1777 "$REQTAG_SAN_DIR" # children running as other users (www-data) report there too
     export REQTAG_SANITIZE REQTAG_SAN_DIR
-    trap 'rm -f "$tap"; rm -rf "$REQTAG_SAN_DIR"' EXIT
 fi
 
 for t in "$build"/unit/test_*; do
