@@ -8,6 +8,7 @@ static int parse_generate(const char *v, struct reqtag_config *cfg, const char *
 static int parse_format(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_disable(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_crash(const char *v, struct reqtag_config *cfg, const char **why);
+static int parse_debug(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_echo(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_output(const char *v, struct reqtag_config *cfg, const char **why);
 static int parse_summary(const char *v, struct reqtag_config *cfg, const char **why);
@@ -51,6 +52,10 @@ const struct reqtag_setting reqtag_settings[] = {
     {"REQTAG_PROPAGATE", "0", "propagate", 0, "1", NULL,
      "add the ID (or a traceparent continuing the trace) to HTTP/1.x requests the program sends out",
      parse_propagate, false},
+    {"REQTAG_DEBUG", "0", "debug", 0, "1", NULL,
+     "write the shim's own decisions (requests read, contexts adopted, descriptors followed, IDs dropped and why) "
+     "to stderr, untagged, at most 100 lines a second",
+     parse_debug, false},
     {"REQTAG_DISABLE", "0", "disable", 0, "1", NULL,
      "load the shim but pass every call straight through", parse_disable, false},
 };
@@ -149,6 +154,11 @@ static int parse_disable(const char *v, struct reqtag_config *cfg, const char **
 static int parse_crash(const char *v, struct reqtag_config *cfg, const char **why)
 {
     return parse_bool(v, &cfg->crash, why);
+}
+
+static int parse_debug(const char *v, struct reqtag_config *cfg, const char **why)
+{
+    return parse_bool(v, &cfg->debug, why);
 }
 
 static int parse_summary(const char *v, struct reqtag_config *cfg, const char **why)

@@ -60,6 +60,7 @@ struct reqtag_config {
     char header[REQTAG_MAX_HEADERS][REQTAG_MAX_HEADER_LEN + 1];
     bool generate;
     bool disable;
+    bool debug;
     bool crash;
     bool echo;
     bool propagate;

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "config.h"
+#include "debug.h"
+#include "debug_events.h"
 #include "pool.h"
 #include "reqid.h"
 #include "summary.h"
@@ -189,6 +191,7 @@ static void head_read(struct conn *c, const struct scan_head *h)
 {
     uint64_t bit = 1ull << (c->heads % 64);
     c->head_bits = h->is_head ? (c->head_bits | bit) : (c->head_bits & ~bit);
+    c->dropped = (uint8_t)(h->dropped | h->dropped_hdr << 4);
     /* At most CONN_RING records are kept: the oldest gives its slot up (unless current). */
     struct rec **slot = &c->ring[c->heads % CONN_RING];
     if (c->heads - c->low >= CONN_RING) {
@@ -500,8 +503,12 @@ void conn_adopt_copy(int fd, struct conn *c)
         t->origin = ORIGIN_CONN;
         t->conn_fd = fd;
         t->conn_gen = gen;
+        if (debug_on())
+            debug_adopted(fd, &t->ctx);
         return;
     }
     /* Kept changing under us: better no tag than a torn one. */
     ctx_drop(t);
+    if (debug_on())
+        debug_torn(fd);
 }

@@ -63,6 +63,7 @@ struct conn {
     uint8_t inj_done;      /* the head being written already has its added header line */
     uint8_t resp_open;     /* a final response head was written and its body is not complete */
     uint8_t unframed;      /* the response being written is not followed to its end (see conn.c) */
+    uint8_t dropped;       /* the last head's enum scan_drop, its header's index in the high nibble */
     uint16_t last_code;    /* its status */
     uint16_t pendlen;      /* bytes of an added line the kernel has not taken yet ... */
     char *pend;            /* ... kept here (CONN_LINE_MAX bytes, from the pool on first need) */

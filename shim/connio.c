@@ -6,6 +6,8 @@
 
 #include "config.h"
 #include "context.h"
+#include "debug.h"
+#include "debug_events.h"
 #include "fdtab.h"
 
 static struct conn *conn_of(int fd)
@@ -29,6 +31,8 @@ void connio_open(int listen_fd, int fd)
     struct conn *c = e != NULL ? conn_new() : NULL;
     if (c != NULL) {
         fdtab_attach(e, c, FD_CONN);
+        if (debug_on())
+            debug_accepted(listen_fd, fd);
         /* The accepting thread touched a connection with no request yet. */
         conn_adopt(fd, c);
     }
@@ -45,6 +49,8 @@ void connio_read_iov(int fd, const struct iovec *iov, size_t iovcnt, ssize_t got
 void connio_read_conn(int fd, struct conn *c, const struct iovec *iov, size_t iovcnt, ssize_t got, int flags)
 {
     int saved = errno;
+    uint32_t heads = c->heads;
+    bool opaque = scan_opaque(&c->scan);
     if (got > 0 && !(flags & MSG_PEEK)) {
         if (flags & MSG_TRUNC) {
             conn_read_lost(c);
@@ -57,6 +63,8 @@ void connio_read_conn(int fd, struct conn *c, const struct iovec *iov, size_t io
             }
         }
     }
+    if (debug_on() && (c->heads != heads || scan_opaque(&c->scan) != opaque))
+        debug_read(fd, c, heads, opaque);
     conn_adopt(fd, c);
     errno = saved;
 }

@@ -20,6 +20,8 @@
 
 #include "config.h"
 #include "context.h"
+#include "debug.h"
+#include "debug_events.h"
 #include "fdtab.h"
 #include "out.h"
 #include "proc.h"
@@ -55,6 +57,8 @@ static void closing(int fd)
         conn_closed(c);
         errno = saved;
     }
+    if (c != NULL && debug_on())
+        debug_forgot(fd);
     forget(fd);
 }
 

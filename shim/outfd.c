@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "debug.h"
+#include "debug_events.h"
 #include "fdtab.h"
 
 /* What fd 1 and fd 2 are, as of an epoch. Threads refreshing at once write the same values. */
@@ -93,6 +95,8 @@ bool outfd_check(int fd)
                 fdent_set_epoch(e, now);
                 fdent_set_kind(e, yes ? FD_STDERR : FD_OTHER);
             }
+            if (debug_on())
+                debug_output(fd, yes);
         }
     }
     errno = saved;

@@ -61,6 +61,7 @@ static void new_request(struct scan *s)
     s->body_left = 0;
     s->fseen = 0;
     s->fheld = 0;
+    s->dropped = DROP_NONE;
     memset(s->flen, 0, sizeof s->flen);
 }
 
@@ -80,6 +81,17 @@ void scan_init(struct scan *s)
 {
     memset(s, 0, sizeof *s);
     new_request(s);
+}
+
+bool scan_opaque(const struct scan *s)
+{
+    return s->phase == P_OPAQUE;
+}
+
+/* Why a value reqid_safe() refused was refused (the value is not kept, only this). */
+static uint8_t unsafe_why(size_t n)
+{
+    return n > REQTAG_MAX_ID ? DROP_LONG : DROP_UNSAFE;
 }
 
 void scan_abandon(struct scan *s)
@@ -183,7 +195,10 @@ static void value_done(struct scan *s, struct scan_buf *b, const struct reqtag_c
         s->chunked = token_chunked_last(b->cur, n);
         if (s->bad)
             s->cl_state = 2; /* a transfer-encoding we could not read: do not guess the framing */
-    } else if (s->hdr < cfg->nheaders && s->hdr < s->best_rank && !s->bad) {
+    } else if (s->hdr < cfg->nheaders && s->hdr < s->best_rank && s->bad) {
+        s->dropped = DROP_LONG; /* bytes past what the buffer keeps */
+        s->dropped_hdr = s->hdr;
+    } else if (s->hdr < cfg->nheaders && s->hdr < s->best_rank) {
         /* Usable now; it becomes the best only if the next line does not fold onto it. */
         if (cfg->header_traceparent[s->hdr]) {
             char tid[32];
@@ -192,11 +207,17 @@ static void value_done(struct scan *s, struct scan_buf *b, const struct reqtag_c
                 memcpy(b->cur, tid, 32);
                 s->cur_len = 32;
                 s->held = 1;
+            } else {
+                s->dropped = DROP_TRACEPARENT;
+                s->dropped_hdr = s->hdr;
             }
         } else if (reqid_safe(b->cur, n)) {
             s->cur_len = (uint16_t)n;
             s->held = 1;
             s->held_flags = 0;
+        } else {
+            s->dropped = unsafe_why(n);
+            s->dropped_hdr = s->hdr;
         }
         s->held_rank = s->hdr;
     }
@@ -357,6 +378,8 @@ static void head_done(struct scan *s, struct scan_buf *b, const struct reqtag_co
     head->method = b->method;
     head->path = b->path;
     head->id = b->best;
+    head->dropped = s->dropped;
+    head->dropped_hdr = s->dropped_hdr;
     head->idlen = 0;
     head->traceparent = 0;
     head->trace_flags = 0;
@@ -376,6 +399,7 @@ struct fast {
     uint8_t best_rank; /* rank of the ID in the head; 0xff: none */
     uint8_t fseen;     /* fields whose header was seen (the first one counts) */
     uint8_t cl_state, chunked;
+    uint8_t dropped, dropped_hdr; /* enum scan_drop, as in struct scan_head */
     uint64_t body_left;
 };
 
@@ -436,14 +460,20 @@ static bool fast_line(struct fast *f, const struct reqtag_config *cfg, struct sc
     } else if (hdr < cfg->nheaders && hdr < f->best_rank) {
         char tid[32];
         if (!cfg->header_traceparent[hdr]) {
-            if (!reqid_safe(v, n))
+            if (!reqid_safe(v, n)) {
+                f->dropped = unsafe_why(n);
+                f->dropped_hdr = hdr;
                 return true;
+            }
             h->id = v;
             h->idlen = (uint8_t)n;
             h->trace_flags = 0;
         } else {
-            if (!reqid_traceparent(v, n, tid))
+            if (!reqid_traceparent(v, n, tid)) {
+                f->dropped = DROP_TRACEPARENT;
+                f->dropped_hdr = hdr;
                 return true;
+            }
             h->id = v + 3; /* the trace-id, where reqid_traceparent took it from */
             h->idlen = 32;
             h->trace_flags = (uint8_t)((hexv(v[53]) << 4) | hexv(v[54]));
@@ -509,6 +539,8 @@ static inline __attribute__((always_inline)) size_t whole_head(struct scan *s, c
     }
     /* In P_START the per-request fields are as new_request() left them (nothing changes them
      * before a request line is taken): only a body's framing is left to set. */
+    h->dropped = f.dropped;
+    h->dropped_hdr = f.dropped_hdr;
     if (f.cl_state != 0 || f.chunked)
         next_request(s, f.chunked, f.cl_state, f.body_left);
     return e + 1;
@@ -628,6 +660,10 @@ __attribute__((noinline)) size_t scan_feed_watch(struct scan *s, struct scan_buf
             }
             if (c == ' ' || c == '\t') {
                 /* obs-fold: the previous value goes on, so an ID held from it is not safe. */
+                if (s->held) {
+                    s->dropped = DROP_FOLDED;
+                    s->dropped_hdr = s->held_rank;
+                }
                 s->held = 0;
                 if (s->fheld != 0 && s->fheld <= REQTAG_MAX_FIELDS)
                     s->flen[s->fheld - 1] = 0;

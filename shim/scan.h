@@ -40,6 +40,10 @@
 
 enum scan_status { SCAN_NEED_MORE, SCAN_HEAD, SCAN_OPAQUE, SCAN_BLANK };
 
+/* Why a configured ID header's value was not taken (the last such reason in the head), for
+ * REQTAG_DEBUG: the value itself is never kept. */
+enum scan_drop { DROP_NONE, DROP_UNSAFE, DROP_LONG, DROP_FOLDED, DROP_TRACEPARENT };
+
 /* A completed head. The pointers point into the scan_buf given to scan_feed() or into the bytes
  * given to that same call (a head whole in them is answered from them): valid until the next
  * scan_feed() call with that scan_buf and while those bytes stay as they are (copy what you keep
@@ -52,6 +56,8 @@ struct scan_head {
     uint8_t trace_flags;  /* ... and these were its flags */
     uint8_t idlen;
     const char *id;
+    uint8_t dropped;      /* enum scan_drop */
+    uint8_t dropped_hdr;  /* ... and the REQTAG_HEADER index of the header it was in */
     uint8_t flen[REQTAG_MAX_FIELDS];  /* REQTAG_FIELDS values (0: absent or unsafe) */
     const char *field[REQTAG_MAX_FIELDS];
 };
@@ -79,6 +85,7 @@ struct scan {
     uint8_t fhdr;         /* REQTAG_FIELDS entry whose value is being read, plus one; 0: none */
     uint8_t fseen;        /* fields whose header this head had (the first one counts) */
     uint8_t fheld;        /* field kept from the last value line, plus one (folding voids it) */
+    uint8_t dropped, dropped_hdr; /* enum scan_drop, as in struct scan_head */
     uint8_t flen[REQTAG_MAX_FIELDS];
     uint64_t body_left;   /* the Content-Length value while the head is read */
     struct body body;     /* the body being skipped */
@@ -99,6 +106,9 @@ void scan_init(struct scan *s);
 
 /* True when the scanner stopped inside a head: the next call needs the same scan_buf. */
 bool scan_mid_head(const struct scan *s);
+
+/* True once the connection was found not to be HTTP/1.x (or abandoned): its bytes are not looked at. */
+bool scan_opaque(const struct scan *s);
 
 /* Bytes of the stream were consumed unseen (MSG_TRUNC): stop scanning this connection for good. */
 void scan_abandon(struct scan *s);

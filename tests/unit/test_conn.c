@@ -8,12 +8,26 @@
 #include "../../shim/context.c"
 #include "unit.h"
 
-/* What conn.c needs from the rest of the shim: settings, and summary lines written to a log. */
+/* What conn.c needs from the rest of the shim: settings, summary lines written to a log, debug lines. */
 struct reqtag_config reqtag_cfg;
 int reqtag_cfg_state = CFG_ON;
 bool config_load(void)
 {
     return true;
+}
+
+/* REQTAG_DEBUG is off here (reqtag_cfg.debug false): these are never called. */
+void debug_adopted(int fd, const struct reqctx *ctx)
+{
+    (void)fd;
+    (void)ctx;
+    abort();
+}
+
+void debug_torn(int fd)
+{
+    (void)fd;
+    abort();
 }
 
 static char *summaries; /* the log of the connection being driven */

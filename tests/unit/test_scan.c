@@ -590,6 +590,55 @@ static void test_fields(void)
                   "POST / HTTP/1.1\r\nContent-Length: 13\r\nX-Tenant: t1\r\n\r\nX-Tenant: bad", "t1", NULL);
 }
 
+/* The drop reason a head reports (REQTAG_DEBUG), fed whole, byte by byte and in 7-byte pieces:
+ * the one-pass path and the byte states must agree. */
+static void expect_drop(const char *name, const struct reqtag_config *cfg, const char *req, unsigned why,
+                        unsigned hdr)
+{
+    static const size_t steps[] = {0, 1, 7};
+    size_t len = strlen(req);
+    for (size_t k = 0; k < sizeof steps / sizeof steps[0]; k++) {
+        struct scan s;
+        static struct scan_buf b;
+        struct scan_head h = {0}, got = {.dropped = 0xff};
+        scan_init(&s);
+        size_t step = steps[k] ? steps[k] : len;
+        for (size_t i = 0; i < len; i += step) {
+            size_t n = len - i < step ? len - i : step, at = 0;
+            while (at < n) {
+                enum scan_status st;
+                at += scan_feed(&s, &b, cfg, req + i + at, n - at, &st, &h);
+                if (st == SCAN_HEAD)
+                    got = h;
+                else
+                    break;
+            }
+        }
+        CHECK(got.dropped == why && (why == DROP_NONE || got.dropped_hdr == hdr),
+              "%s (pieces of %zu): dropped %u from header %u, expected %u from %u", name, step,
+              (unsigned)got.dropped, (unsigned)got.dropped_hdr, why, hdr);
+    }
+}
+
+static void test_dropped(void)
+{
+    char longid[400];
+    snprintf(longid, sizeof longid, "GET / HTTP/1.1\r\nX-Request-ID: %0250d\r\n\r\n", 7);
+    expect_drop("good ID", &cfg_default, RA, DROP_NONE, 0);
+    expect_drop("no ID header", &cfg_default, RC, DROP_NONE, 0);
+    expect_drop("escape in the ID", &cfg_default, "GET / HTTP/1.1\r\nX-Request-ID: a\x1b[31m\r\n\r\n", DROP_UNSAFE, 0);
+    expect_drop("empty ID", &cfg_default, "GET / HTTP/1.1\r\nX-Request-ID:   \r\n\r\n", DROP_UNSAFE, 0);
+    expect_drop("250-byte ID", &cfg_default, longid, DROP_LONG, 0);
+    expect_drop("folded ID", &cfg_default, "GET / HTTP/1.1\r\nX-Request-ID: f-1\r\n more\r\nHost: h\r\n\r\n",
+                DROP_FOLDED, 0);
+    expect_drop("bad traceparent, good X-Trace", &cfg_two,
+                "GET / HTTP/1.1\r\ntraceparent: 00-zz-00f067aa0ba902b7-01\r\nX-Trace: t-1\r\n\r\n",
+                DROP_TRACEPARENT, 1);
+    expect_drop("next head starts clean", &cfg_default,
+                "GET / HTTP/1.1\r\nX-Request-ID: a b\r\n\r\nGET / HTTP/1.1\r\nX-Request-ID: ok\r\n\r\n",
+                DROP_NONE, 0);
+}
+
 int main(void)
 {
     unit_seed(7);
@@ -607,6 +656,7 @@ int main(void)
     test_sequence();
     test_bodies();
     test_opaque();
+    test_dropped();
     settings_load(&cfg_fields, NULL, NULL);
     rc = settings_parse_one(settings_find("REQTAG_FIELDS"), "tenant=X-Tenant, user=X-User", &cfg_fields, &why);
     CHECK(rc == 0 && cfg_fields.nfields == 2, "config tenant=X-Tenant, user=X-User parsed");
