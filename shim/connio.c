@@ -50,7 +50,7 @@ void connio_read_conn(int fd, struct conn *c, const struct iovec *iov, size_t io
 {
     int saved = errno;
     uint32_t heads = c->heads;
-    bool opaque = scan_opaque(&c->scan);
+    bool opaque = debug_on() && scan_opaque(&c->scan);
     if (got > 0 && !(flags & MSG_PEEK)) {
         if (flags & MSG_TRUNC) {
             conn_read_lost(c);
@@ -63,7 +63,7 @@ void connio_read_conn(int fd, struct conn *c, const struct iovec *iov, size_t io
             }
         }
     }
-    if (debug_on() && (c->heads != heads || scan_opaque(&c->scan) != opaque))
+    if (__builtin_expect(debug_on(), 0) && (c->heads != heads || scan_opaque(&c->scan) != opaque))
         debug_read(fd, c, heads, opaque);
     conn_adopt(fd, c);
     errno = saved;
