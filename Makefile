@@ -42,7 +42,8 @@ UNITS     = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 FIX_C     = $(wildcard tests/fixtures/*.c)
 FIX_CXX   = $(wildcard tests/fixtures/*.cpp)
 FIXTURES  = $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIX_C)) \
-            $(patsubst tests/fixtures/%.cpp,$(BUILD)/fixtures/%,$(FIX_CXX)) $(BUILD)/fixtures/rawsys-static
+            $(patsubst tests/fixtures/%.cpp,$(BUILD)/fixtures/%,$(FIX_CXX)) $(BUILD)/fixtures/rawsys-static \
+            $(BUILD)/fixtures/altstack-asan
 # The pure modules a unit test links against: test_<module>.c tests shim/<module>.c.
 PURE      = shim/pool.c shim/rec.c shim/record.c shim/crashfmt.c shim/maps.c shim/body.c shim/resp.c shim/scan.c shim/reqid.c shim/lines.c shim/tag.c common/settings.c
 
@@ -63,6 +64,11 @@ $(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(PURE) $(SHIM_HDR) 
 $(BUILD)/fixtures/%: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) | $(BUILD)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) $(FIXFLAGS) $(FIXEXTRA) -O2 -g -o $@ $< -lpthread
+
+# A host built with ASan (its runtime unmaps a thread's alternate stack when the thread ends).
+$(BUILD)/fixtures/altstack-asan: tests/fixtures/altstack.c | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -O1 -g -fsanitize=address -o $@ $< -lpthread
 
 # glibc's own stack check must catch glibcfatal's overflow; rawsys also comes as a static binary.
 $(BUILD)/fixtures/glibcfatal: FIXEXTRA = -fstack-protector-all -Wno-stringop-overflow

@@ -1,6 +1,7 @@
 /* crash.c -- report fatal signals with the request and a backtrace, then chain or die as before. */
 #include "crash.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -29,6 +30,11 @@ static struct sigaction chained[NSIGS]; /* what the program believes is installe
 static bool owned[NSIGS];               /* the kernel runs on_fatal for this signal */
 static int in_fatal;                    /* a report is being made (nested signals just die) */
 static bool thread_stacks; /* REQTAG_CRASH: every thread the shim starts gets an alternate stack */
+/* A sanitizer runtime in the process (a host built with ASan, say) unmaps whatever alternate stack
+ * a thread has when the thread ends, after our cleanup ran: a stack left installed for the next
+ * thread (kept_put) would be unmapped under us, and its address handed to someone else. There
+ * every ending thread takes its stack off first. */
+static bool stacks_unmapped_by_others;
 
 /* Used only inside the handler, one crash at a time. */
 static char maps_text[MAPS_MAX];
@@ -233,7 +239,7 @@ static void *kept_take(void)
 
 void crash_thread_end(void *p)
 {
-    if (p == NULL || kept_put(p))
+    if (p == NULL || (!stacks_unmapped_by_others && kept_put(p)))
         return;
     /* The thread is ending: whatever alternate stack it has (ours, or one the program set since)
      * goes, so no late signal can run on memory the next thread gets. */
@@ -279,6 +285,7 @@ void crash_init(void)
     /* Alternate signal stacks only serve crash reports (a stack overflow still gets one). */
     if (reqtag_cfg.crash) {
         thread_stacks = true;
+        stacks_unmapped_by_others = dlsym(RTLD_DEFAULT, "__sanitizer_set_report_path") != NULL;
         unwind_init();
         (void)give_stack(false); /* the main thread's: kept for the life of the process */
     }

@@ -4,8 +4,9 @@ bats_require_minimum_version 1.5.0
 load test_helper
 
 @test "make bench QUICK=1 exits 0 and prints the table header and every row" {
-    # SANITIZE: under check-asan a rebuild, if any, must stay the sanitizer build.
-    run timeout 600 make -C "$ROOT" bench QUICK=1 BUILD="$BUILD" SANITIZE="${REQTAG_SANITIZE:-}"
+    # Benchmarks measure the plain build; bench.sh preloads the shim alone, without the runtime.
+    [ -z "${REQTAG_SANITIZE:-}" ] || skip "a $REQTAG_SANITIZE build is not benchmarked"
+    run timeout 600 make -C "$ROOT" bench QUICK=1 BUILD="$BUILD"
     echo "$output" | tail -n 60
     assert_success
     assert_line --regexp '^\| measure +\| baseline +\| with shim +\| ratio/added +\| budget +\| met\? +\|$'

@@ -199,11 +199,11 @@ same_without_shim() {
 }
 
 @test "REQTAG_CRASH=0: no report, same statuses (SIGSEGV, SIGFPE)" {
-    crash_route nc-3 /segv env LD_PRELOAD="$LIBREQTAG" REQTAG_CRASH=0 "$SERVER" "$PORT"
+    crash_route nc-3 /segv env LD_PRELOAD="$PRELOAD" REQTAG_CRASH=0 "$SERVER" "$PORT"
     assert_equal "$CRASH_STATUS" 139
     run cat "$ERR"
     assert_output "[nc-3] handling /segv"
-    crash_route nc-4 /fpe env LD_PRELOAD="$LIBREQTAG" REQTAG_CRASH=0 "$SERVER" "$PORT"
+    crash_route nc-4 /fpe env LD_PRELOAD="$PRELOAD" REQTAG_CRASH=0 "$SERVER" "$PORT"
     assert_equal "$CRASH_STATUS" 136
     run cat "$ERR"
     assert_output "[nc-4] handling /fpe"
@@ -248,10 +248,10 @@ own_handler_case() {
 @test "a program querying sigaction sees what it installed (own, or the default), never the shim's" {
     local mode
     for mode in after signal before; do
-        run --separate-stderr env LD_PRELOAD="$LIBREQTAG" "$SERVER" --crash-at-start --own-handler "$mode"
+        run --separate-stderr env LD_PRELOAD="$PRELOAD" "$SERVER" --crash-at-start --own-handler "$mode"
         assert_line --index 0 "sigsegv handler: own"
     done
-    run --separate-stderr env LD_PRELOAD="$LIBREQTAG" "$SERVER" --crash-at-start
+    run --separate-stderr env LD_PRELOAD="$PRELOAD" "$SERVER" --crash-at-start
     assert_line --index 0 "sigsegv handler: default"
     run --separate-stderr "$SERVER" --crash-at-start
     assert_line --index 0 "sigsegv handler: default"
@@ -273,7 +273,7 @@ core_status() {
     pattern=$(cat /proc/sys/kernel/core_pattern)
     for route in /segv /abort /fpe; do
         plain=$(core_status "$route" core-plain)
-        shim=$(core_status "$route" core-shim env LD_PRELOAD="$LIBREQTAG")
+        shim=$(core_status "$route" core-shim env LD_PRELOAD="$PRELOAD")
         echo "$route plain: $plain; shim: $shim; core_pattern: $pattern"
         [[ "$plain" =~ ^termsig=(11|6|8)\ coredump=[01]\ exit=-1$ ]]
         assert_equal "$shim" "$plain"
@@ -288,7 +288,7 @@ core_status() {
 
 @test "C++ exceptions keep libgcc_s: every _Unwind_* binding outside libunwind goes to libgcc_s, and libunwind is loaded privately" {
     local dbg="$BATS_TEST_TMPDIR/lddebug"
-    run --separate-stderr timeout 30 env LD_PRELOAD="$LIBREQTAG" LD_DEBUG=bindings,files \
+    run --separate-stderr timeout 30 env LD_PRELOAD="$PRELOAD" LD_DEBUG=bindings,files \
         LD_DEBUG_OUTPUT="$dbg" "$FIXTURES/cxxthrow"
     assert_equal "$status" 6
     assert_line 'caught 6'
@@ -321,7 +321,7 @@ core_status() {
     local so="$BATS_TEST_TMPDIR/earlyhandler.so"
     "${CC:-cc}" -std=gnu11 -Wall -Wextra -Werror -O2 -shared -fPIC -o "$so" "$HELPERS/earlyhandler.c"
     # The library's constructor really runs before the shim's.
-    run --separate-stderr env LD_PRELOAD="$LIBREQTAG:$so" LD_DEBUG=files "$SERVER" --crash-at-start
+    run --separate-stderr env LD_PRELOAD="$PRELOAD:$so" LD_DEBUG=files "$SERVER" --crash-at-start
     run grep -oE 'calling init: [^ ]*(earlyhandler|libreqtag)\.so' <<<"$stderr"
     assert_line --index 0 --partial earlyhandler.so
     assert_line --index 1 --partial libreqtag.so
@@ -331,7 +331,7 @@ core_status() {
     run cat "$ERR"
     assert_output $'handling /segv\nearly handler ran'
     # With it: the report, then the same handler and status.
-    crash_route early-1 /segv env LD_PRELOAD="$LIBREQTAG:$so" "$SERVER" "$PORT"
+    crash_route early-1 /segv env LD_PRELOAD="$PRELOAD:$so" "$SERVER" "$PORT"
     assert_equal "$CRASH_STATUS" 78
     run tail -n 1 "$ERR"
     assert_output "[early-1] early handler ran"

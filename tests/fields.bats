@@ -324,7 +324,7 @@ keepalive_case() {
 # selfreq HEAD-LINES [THREADS]: the selfreq fixture (one request read from itself, then a line
 # from main and one from each of THREADS threads) under the shim with the current environment.
 selfreq() {
-    run --separate-stderr timeout 20 env LD_PRELOAD="$LIBREQTAG" "$FIXTURES/selfreq" \
+    run --separate-stderr timeout 20 env LD_PRELOAD="$PRELOAD" "$FIXTURES/selfreq" \
         "GET / HTTP/1.1\r\nHost: x\r\n$1\r\n" "${2:-0}"
     assert_success
     assert_output 'done'

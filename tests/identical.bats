@@ -37,7 +37,7 @@ serve_once() {
     run --separate-stderr "$FIXTURES/errnoprobe"
     assert_success
     local plain_out=$output plain_err=$stderr
-    run --separate-stderr env LD_PRELOAD="$LIBREQTAG" "$FIXTURES/errnoprobe"
+    run --separate-stderr env LD_PRELOAD="$PRELOAD" "$FIXTURES/errnoprobe"
     assert_success
     assert_equal "$output" "$plain_out"
     # Every stderr line carries exactly one tag; without it the line is the plain one.
@@ -55,7 +55,7 @@ serve_once() {
     assert_success
     assert_line --index 0 --regexp 'ret=-1 errno=14$'
     local plain=$output
-    run --separate-stderr env LD_PRELOAD="$LIBREQTAG" "$FIXTURES/errnoprobe" --efault
+    run --separate-stderr env LD_PRELOAD="$PRELOAD" "$FIXTURES/errnoprobe" --efault
     assert_success
     assert_equal "$output" "$plain"
 }
@@ -65,7 +65,7 @@ serve_once() {
     local plain_status=$status plain_out=$output
     assert_equal "$plain_status" 6
     assert_line 'caught 6'
-    run --separate-stderr timeout 30 env LD_PRELOAD="$LIBREQTAG" "$FIXTURES/cxxthrow"
+    run --separate-stderr timeout 30 env LD_PRELOAD="$PRELOAD" "$FIXTURES/cxxthrow"
     assert_equal "$status" "$plain_status"
     assert_equal "$output" "$plain_out"
     run grep -cvE '^\[cxx-1\] (cxxthrow (start|end)|rethrow at depth (3|6|9|12)|thread1 throwing|async throwing|outer thread got: wrapped in inner thread|calling pthread_exit|waiting to be cancelled)$' <<<"$stderr"
@@ -78,7 +78,7 @@ serve_once() {
 run_both_disabled() {
     local st1=0 st2=0
     "$FIXTURES/$1" "${@:2}" >"$T/a.out" 2>>"$T/a.err" || st1=$?
-    env LD_PRELOAD="$LIBREQTAG" REQTAG_DISABLE=1 "$FIXTURES/$1" "${@:2}" >"$T/b.out" 2>>"$T/b.err" || st2=$?
+    env LD_PRELOAD="$PRELOAD" REQTAG_DISABLE=1 "$FIXTURES/$1" "${@:2}" >"$T/b.out" 2>>"$T/b.err" || st2=$?
     assert_equal "$st2" "$st1"
     [ -s "$T/a.err" ]
     cmp "$T/a.err" "$T/b.err"

@@ -9,7 +9,7 @@ TP="00-$TP_ID-00f067aa0ba902b7-01"
 # selfreq REQUEST-HEAD-LINES [THREADS]: run the selfreq fixture under the shim with the current
 # environment; the request is "GET / HTTP/1.1\r\n" + the given header lines + "\r\n".
 selfreq() {
-    run --separate-stderr timeout 20 env LD_PRELOAD="$LIBREQTAG" "$FIXTURES/selfreq" \
+    run --separate-stderr timeout 20 env LD_PRELOAD="$PRELOAD" "$FIXTURES/selfreq" \
         "GET / HTTP/1.1\r\nHost: x\r\n$1\r\n" "${2:-0}"
     assert_success
     assert_output 'done'
@@ -117,7 +117,7 @@ bad_value() {
     local port
     port=$(free_port)
     REQTAG_FORMAT='{nope} {id}' start_tpc "$BATS_TEST_TMPDIR/out" "$BATS_TEST_TMPDIR/err" "$port" \
-        env LD_PRELOAD="$LIBREQTAG"
+        env LD_PRELOAD="$PRELOAD"
     run load_run --port "$port" --count 100 --parallel 16 --prefix busy-
     assert_success
     stop_pid "$SERVER_PID"

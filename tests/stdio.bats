@@ -14,7 +14,7 @@ setup() {
     assert_equal "$st" 3
     assert_equal "$(grep -c 'via=' "$T/plain.err")" 21
     st=0
-    env LD_PRELOAD="$LIBREQTAG" "$FIXTURES/stdiopaths" >"$T/shim.out" 2>>"$T/shim.err" || st=$?
+    env LD_PRELOAD="$PRELOAD" "$FIXTURES/stdiopaths" >"$T/shim.out" 2>>"$T/shim.err" || st=$?
     assert_equal "$st" 3
     # What the shim must have written: the plain lines, tagged unless they are no-context lines.
     sed -E '/^no-context /!s/^/[stdio-1] /' "$T/plain.err" >"$T/expected.err"
@@ -27,7 +27,7 @@ setup() {
 @test "stdiopaths with stderr a pipe: the same lines" {
     local st
     "$FIXTURES/stdiopaths" 2>&1 >/dev/null | cat >"$T/plain.err"
-    env LD_PRELOAD="$LIBREQTAG" "$FIXTURES/stdiopaths" 2>&1 >/dev/null | cat >"$T/shim.err"
+    env LD_PRELOAD="$PRELOAD" "$FIXTURES/stdiopaths" 2>&1 >/dev/null | cat >"$T/shim.err"
     st=${PIPESTATUS[0]}
     assert_equal "$st" 3
     sed -E '/^no-context /!s/^/[stdio-1] /' "$T/plain.err" >"$T/expected.err"
@@ -54,8 +54,8 @@ check_pieces() {
 
 @test "two processes, 4 threads each, writing pieced lines into one pipe: no line interleaves" {
     {
-        env LD_PRELOAD="$LIBREQTAG" "$FIXTURES/stdiopaths" pieces pa 4 300 &
-        env LD_PRELOAD="$LIBREQTAG" "$FIXTURES/stdiopaths" pieces pb 4 300 &
+        env LD_PRELOAD="$PRELOAD" "$FIXTURES/stdiopaths" pieces pa 4 300 &
+        env LD_PRELOAD="$PRELOAD" "$FIXTURES/stdiopaths" pieces pb 4 300 &
         wait
     } 2>&1 >/dev/null | cat >"$T/pieces"
     check_pieces "$T/pieces" pa pb
@@ -63,8 +63,8 @@ check_pieces() {
 
 @test "two processes writing pieced lines into one file opened for appending: no line interleaves" {
     {
-        env LD_PRELOAD="$LIBREQTAG" "$FIXTURES/stdiopaths" pieces fa 4 300 &
-        env LD_PRELOAD="$LIBREQTAG" "$FIXTURES/stdiopaths" pieces fb 4 300 &
+        env LD_PRELOAD="$PRELOAD" "$FIXTURES/stdiopaths" pieces fa 4 300 &
+        env LD_PRELOAD="$PRELOAD" "$FIXTURES/stdiopaths" pieces fb 4 300 &
         wait
     } 2>>"$T/pieces" >/dev/null
     check_pieces "$T/pieces" fa fb

@@ -16,7 +16,7 @@ __attribute__((visibility("default"))) const char *__ubsan_default_options(void)
 const char *__asan_default_options(void)
 {
     return "verify_asan_link_order=0:detect_leaks=0:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:"
-           "handle_sigill=0:handle_abort=0:allow_user_segv_handler=1:log_path=" REQTAG_SAN_DIR "/asan";
+           "handle_sigill=0:handle_abort=0:allow_user_segv_handler=1:disable_coredump=0:log_path=" REQTAG_SAN_DIR "/asan";
 }
 
 const char *__ubsan_default_options(void)
