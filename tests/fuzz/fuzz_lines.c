@@ -1,11 +1,13 @@
 /* fuzz_lines.c -- libFuzzer: line assembly driven by random writes and flushes sends exactly the tagged lines, whole except where lines.h allows. */
+#include <errno.h>
 #include <stdbool.h>
 
 #include "fuzz.h"
 #include "lines.h"
 
-/* Input: byte 0 picks the buffer's size; then operations, one byte each (bits 0-2 what, 3-4 the
- * fd, 5-6 the tag), a write followed by a length byte and that many bytes. */
+/* Input: byte 0 picks the buffer's size; then operations, one byte each (bits 0-2 what: 0-5 a
+ * write, 6 the next emit call fails, 7 a flush; bits 3-4 the fd, 5-6 the tag), a write followed by
+ * a length byte and that many bytes. */
 enum { NFD = 4, OUT_CAP = 1 << 20 };
 
 static const char *const tags[4] = {"", "T: ", "[id=abc] ", "[a-tag-longer-than-a-small-buffer-is....] "};
@@ -22,6 +24,7 @@ static struct {
     int other_calls;  /* calls for an fd other than the one written to */
     int mid_calls;    /* calls not ending in a newline, for the fd written to */
     int write_fd;
+    bool fail, failed; /* the next call fails; one did */
 } lg;
 
 static int emit(void *arg, int fd, struct iovec *iov, int iovcnt)
@@ -29,6 +32,12 @@ static int emit(void *arg, int fd, struct iovec *iov, int iovcnt)
     (void)arg;
     if (fd < 1 || fd > NFD || iovcnt < 1 || iovcnt > LINES_IOV)
         fuzz_fail("emit: fd %d, %d iovecs", fd, iovcnt);
+    if (lg.fail) {
+        lg.fail = false;
+        lg.failed = true;
+        errno = EPIPE;
+        return -1;
+    }
     size_t len = 0;
     for (int i = 0; i < iovcnt; i++) {
         if (iov[i].iov_len == 0 || lg.nout[fd - 1] + iov[i].iov_len > OUT_CAP)
@@ -96,6 +105,29 @@ static void check_state(const struct lines *l, const struct model *m, size_t cap
         fuzz_fail("lines_busy %d while the line is %s", lines_busy(l), m->at_start ? "done" : "open");
 }
 
+/* After a call: false when no emit failed (and the call said so); true when one did, the call
+ * said -1 with its errno and holds nothing: what had left is the model's start, the rest is
+ * dropped as a failed write drops it, and the model starts over from there. */
+static bool failed(int rc, const struct lines *l, struct model *m)
+{
+    if (!lg.failed) {
+        if (rc != 0)
+            fuzz_fail("a call failed with an emit that did not");
+        return false;
+    }
+    lg.failed = false;
+    if (rc != -1 || errno != EPIPE || lines_busy(l))
+        fuzz_fail("after a failed emit: %d, errno %d, busy %d", rc, errno, lines_busy(l));
+    for (int f = 0; f < NFD; f++) {
+        if (lg.nout[f] > lg.nwant[f] || memcmp(lg.out[f], lg.want[f], lg.nout[f]) != 0)
+            fuzz_fail("fd %d: the bytes sent before the failure are not the tagged lines", f + 1);
+        lg.nwant[f] = lg.nout[f];
+    }
+    m->fd = l->fd;
+    m->at_start = true;
+    return true;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 {
     static char store[4096];
@@ -103,6 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
         return 0;
     memset(lg.nout, 0, sizeof lg.nout);
     memset(lg.nwant, 0, sizeof lg.nwant);
+    lg.fail = lg.failed = false;
     size_t cap = caps[in[0] & 3];
     struct lines l = {cap != 0 ? store : NULL, cap, 0, -1, false};
     struct model m = {-1, true};
@@ -112,9 +145,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
         const char *tag = tags[(op >> 5) & 3];
         lg.calls = lg.other_calls = lg.mid_calls = 0;
         lg.write_fd = fd;
+        if ((op & 7) == 6) {
+            lg.fail = true;
+            continue;
+        }
         if ((op & 7) == 7) {
             lg.write_fd = l.fd;
-            if (lines_flush(&l, emit, NULL) != 0 || lg.calls > 1 || (l.fd > 0 && lg.nwant[l.fd - 1] != lg.nout[l.fd - 1]))
+            if (failed(lines_flush(&l, emit, NULL), &l, &m))
+                continue;
+            if (lg.calls > 1 || (l.fd > 0 && lg.nwant[l.fd - 1] != lg.nout[l.fd - 1]))
                 fuzz_fail("lines_flush: %d calls, or bytes still held", lg.calls);
             check_state(&l, &m, cap);
             continue;
@@ -129,9 +168,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
             fuzz_fail("lines_whole says %d, its rule %d", whole, own);
         int old_fd = l.fd;
         size_t before = lg.nout[fd - 1];
-        if (lines_write(&l, fd, tag, strlen(tag), p, n, emit, NULL) != 0)
-            fuzz_fail("lines_write failed with an emit that never fails");
+        int rc = lines_write(&l, fd, tag, strlen(tag), p, n, emit, NULL);
         model_write(&m, fd, tag, p, n);
+        if (failed(rc, &l, &m)) {
+            check_state(&l, &m, cap);
+            free(p);
+            continue;
+        }
         /* Another fd's calls: only the flush of what it held, before this write's own. */
         if (lg.other_calls > 1 || (lg.other_calls == 1 && old_fd == fd))
             fuzz_fail("%d calls for another fd than %d (was %d)", lg.other_calls, fd, old_fd);
@@ -146,8 +189,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
     }
     lg.calls = lg.other_calls = lg.mid_calls = 0;
     lg.write_fd = l.fd;
-    if (lines_flush(&l, emit, NULL) != 0)
-        fuzz_fail("lines_flush failed with an emit that never fails");
+    failed(lines_flush(&l, emit, NULL), &l, &m);
     for (int f = 0; f < NFD; f++)
         if (lg.nout[f] != lg.nwant[f]) {
             fuzz_dump("sent", lg.out[f], lg.nout[f]);
