@@ -84,48 +84,51 @@ static void print_rec(const char *what, const struct rec *r)
         fuzz_dump("field", r->field[k], r->flen[k]);
 }
 
-/* A head's promises; from is where its bytes can start (the end of the answer before). */
-static void check_head(const struct reqtag_config *cfg, const struct rec *r, const char *data, size_t from)
+/* What is wrong with a head whose bytes are bytes[0..n) (from the answer before), or NULL. */
+static const char *head_fault(const struct reqtag_config *cfg, const struct rec *r, const char *bytes, size_t n)
 {
-    const char *bytes = data + from;
-    size_t n = r->at - from;
-    bool why = true;
-    const char *what = "";
     bool has_tp = false;
     for (unsigned k = 0; k < cfg->nheaders; k++)
         has_tp = has_tp || cfg->header_traceparent[k];
     if (r->mlen == 0 || r->mlen > REQTAG_MAX_METHOD || r->plen > REQTAG_MAX_PATH || r->idlen > REQTAG_MAX_ID)
-        why = false, what = "a length out of bounds";
-    for (size_t i = 0; why && i < r->mlen; i++)
+        return "a length out of bounds";
+    for (size_t i = 0; i < r->mlen; i++)
         if (!tchar((unsigned char)r->method[i]))
-            why = false, what = "a method byte that is no token character";
-    for (size_t i = 0; why && i < r->plen; i++)
+            return "a method byte that is no token character";
+    for (size_t i = 0; i < r->plen; i++)
         if (r->path[i] == ' ' || r->path[i] == '\r' || r->path[i] == '\n')
-            why = false, what = "a blank or a line end in the target";
-    if (why && r->is_head != (r->mlen == 4 && memcmp(r->method, "HEAD", 4) == 0))
-        why = false, what = "is_head is not \"the method is HEAD\"";
-    if (why && r->idlen > 0 && r->traceparent && (!has_tp || !trace_id(r->id, r->idlen)))
-        why = false, what = "a traceparent ID that is no trace-id";
-    if (why && r->idlen > 0 && !r->traceparent && !own_safe(r->id, r->idlen))
-        why = false, what = "an unsafe ID";
-    if (why && (r->idlen == 0 || !r->traceparent) && (r->trace_flags != 0 || (r->idlen == 0 && r->traceparent)))
-        why = false, what = "trace flags or the traceparent mark without a trace-id";
-    if (why && r->idlen > 0 && memmem(bytes, n, r->id, r->idlen) == NULL)
-        why = false, what = "an ID that is not in the head's bytes";
-    if (why && memmem(bytes, n, r->method, r->mlen) == NULL)
-        why = false, what = "a method that is not in the head's bytes";
-    for (int k = 0; why && k < REQTAG_MAX_FIELDS; k++) {
+            return "a blank or a line end in the target";
+    if (r->is_head != (r->mlen == 4 && memcmp(r->method, "HEAD", 4) == 0))
+        return "is_head that is not \"the method is HEAD\"";
+    if (r->idlen > 0 && r->traceparent && (!has_tp || !trace_id(r->id, r->idlen)))
+        return "a traceparent ID that is no trace-id";
+    if (r->idlen > 0 && !r->traceparent && !own_safe(r->id, r->idlen))
+        return "an unsafe ID";
+    if ((r->idlen == 0 || !r->traceparent) && (r->trace_flags != 0 || (r->idlen == 0 && r->traceparent)))
+        return "trace flags or the traceparent mark without a trace-id";
+    if (r->idlen > 0 && memmem(bytes, n, r->id, r->idlen) == NULL)
+        return "an ID that is not in the head's bytes";
+    if (memmem(bytes, n, r->method, r->mlen) == NULL)
+        return "a method that is not in the head's bytes";
+    for (int k = 0; k < REQTAG_MAX_FIELDS; k++) {
         if (r->flen[k] > REQTAG_MAX_FIELD || (r->flen[k] > 0 && k >= cfg->nfields))
-            why = false, what = "a field too long or not configured";
-        for (size_t i = 0; why && i < r->flen[k]; i++)
+            return "a field too long or not configured";
+        for (size_t i = 0; i < r->flen[k]; i++)
             if ((unsigned char)r->field[k][i] < 0x20 || (unsigned char)r->field[k][i] > 0x7e)
-                why = false, what = "a field byte that is not printable ASCII";
-        if (why && r->flen[k] > 0 && memmem(bytes, n, r->field[k], r->flen[k]) == NULL)
-            why = false, what = "a field value that is not in the head's bytes";
+                return "a field byte that is not printable ASCII";
+        if (r->flen[k] > 0 && memmem(bytes, n, r->field[k], r->flen[k]) == NULL)
+            return "a field value that is not in the head's bytes";
     }
-    if (!why) {
+    return NULL;
+}
+
+/* A head's promises; from is where its bytes can start (the end of the answer before). */
+static void check_head(const struct reqtag_config *cfg, const struct rec *r, const char *data, size_t from)
+{
+    const char *what = head_fault(cfg, r, data + from, r->at - from);
+    if (what != NULL) {
         print_rec("head", r);
-        fuzz_dump("head bytes", bytes, n);
+        fuzz_dump("head bytes", data + from, r->at - from);
         fuzz_fail("a head with %s", what);
     }
 }
