@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# fuzz.sh -- run each libFuzzer target in BUILD/fuzz for SECONDS on a scratch copy of its seed corpus.
+# fuzz.sh -- run each libFuzzer target in BUILD/fuzz for SECONDS on a scratch copy of its seed
+# corpus; ends with "N passed, N failed" (a target passes when it ran without a crash, leak or timeout).
 set -euo pipefail
 
 usage() {
@@ -54,6 +55,6 @@ done
 
 if [ ${#failed[@]} -ne 0 ]; then
     echo "fuzz.sh: failed: ${failed[*]}" >&2
-    exit 1
 fi
-echo "fuzz.sh: all ${#targets[@]} targets ran ${seconds}s without a crash, leak or timeout" >&2
+echo "$((${#targets[@]} - ${#failed[@]})) passed, ${#failed[@]} failed"
+[ ${#failed[@]} -eq 0 ]
