@@ -121,6 +121,27 @@ uninstall:
 clean:
 	rm -rf $(BUILD)
 
+# ---- fuzzing (scripts/fuzz.sh; tests/fuzz/). `make fuzz FUZZ_SECONDS=N`: each target N seconds. ----
+# libFuzzer needs clang; each target runs on a scratch copy of its seed corpus under $(BUILD)/fuzz
+# and any crash, leak or timeout fails.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_FLAGS    = -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_PURE     = shim/scan.c shim/body.c shim/reqid.c shim/resp.c shim/lines.c common/settings.c
+FUZZ_BINS     = $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+
+.PHONY: fuzz fuzz-bins
+fuzz-bins: $(FUZZ_BINS)
+
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_PURE) $(SHIM_HDR) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(BASEFLAGS) $(FUZZ_FLAGS) -Ishim -Icommon -o $@ $< $(FUZZ_PURE)
+
+fuzz:
+	scripts/deps.sh fuzz
+	$(MAKE) fuzz-bins
+	scripts/fuzz.sh $(BUILD) $(FUZZ_SECONDS)
+
 # ---- benchmarks (scripts/bench.sh; docs/benchmarks.md). `make bench QUICK=1`: a short run. ----
 BENCH_SCAN = shim/scan.c shim/body.c shim/reqid.c common/settings.c
 BENCH_BINS = $(BUILD)/bench/micro $(BUILD)/bench/kaclient $(BUILD)/bench/conns \

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# deps.sh -- install the Debian 12 packages reqtag needs for a mode (build, test, demo, bench), if missing.
+# deps.sh -- install the Debian 12 packages reqtag needs for a mode (build, test, demo, bench, fuzz), if missing.
 set -euo pipefail
 
 usage() {
-    echo "usage: $0 build|test|demo|bench" >&2
+    echo "usage: $0 build|test|demo|bench|fuzz" >&2
     exit 2
 }
 
@@ -18,6 +18,8 @@ test)
     ;;
 demo) want=("${build_pkgs[@]}" python3 curl) ;;
 bench) want=("${build_pkgs[@]}" wrk valgrind nginx lighttpd nodejs python3 util-linux procps) ;;
+# libFuzzer's runtime is in libclang-rt-14-dev, which clang-14 only recommends.
+fuzz) want=("${build_pkgs[@]}" clang libclang-rt-14-dev) ;;
 *) usage ;;
 esac
 

@@ -1,0 +1,53 @@
+/* fuzz.h -- what the libFuzzer targets share: the failure report, piece sizes, exact-size copies. */
+#ifndef REQTAG_FUZZ_H
+#define REQTAG_FUZZ_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Bytes as C escapes on stderr, for a failure report. */
+__attribute__((unused)) static void fuzz_dump(const char *what, const char *p, size_t n)
+{
+    fprintf(stderr, "  %s (%zu): \"", what, n);
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)p[i];
+        fprintf(stderr, (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') ? "%c" : "\\x%02x", c);
+    }
+    fprintf(stderr, "\"\n");
+}
+
+/* A broken promise: say which, then abort, which libFuzzer counts as a crash and keeps the input. */
+__attribute__((format(printf, 1, 2), noreturn, unused)) static void fuzz_fail(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "fuzz: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+    abort();
+}
+
+/* The size of piece k of a stream cut by the control bytes ctrl[0..n): 1 to 48 bytes each, the
+ * bytes taken in turn, never more than left. Small pieces cut heads everywhere. */
+__attribute__((unused)) static size_t fuzz_piece(const uint8_t *ctrl, size_t n, size_t k, size_t left)
+{
+    size_t piece = 1 + ctrl[k % n] % 48;
+    return piece < left ? piece : left;
+}
+
+/* n > 0 bytes in a heap block of exactly that size: a read past the end is an ASan report. */
+__attribute__((unused)) static char *fuzz_copy(const void *p, size_t n)
+{
+    char *c = malloc(n);
+    if (c == NULL)
+        abort();
+    memcpy(c, p, n);
+    return c;
+}
+
+#endif
