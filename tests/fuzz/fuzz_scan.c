@@ -14,7 +14,7 @@ struct rec {
     uint8_t status;
     size_t at; /* offset in the stream just after the answer (BLANK: where the blank line starts) */
     uint8_t wseen;
-    uint8_t is_head, mlen, plen, traceparent, trace_flags, idlen;
+    uint8_t is_head, mlen, plen, traceparent, trace_flags, idlen, dropped, dropped_hdr;
     uint8_t flen[REQTAG_MAX_FIELDS];
     char method[REQTAG_MAX_METHOD], path[REQTAG_MAX_PATH], id[REQTAG_MAX_ID];
     char field[REQTAG_MAX_FIELDS][REQTAG_MAX_FIELD];
@@ -75,8 +75,8 @@ static bool tchar(unsigned char c)
 
 static void print_rec(const char *what, const struct rec *r)
 {
-    fprintf(stderr, "  %s: status %u at %zu wseen %u head %u tp %u/%u\n", what, r->status, r->at, r->wseen,
-            r->is_head, r->traceparent, r->trace_flags);
+    fprintf(stderr, "  %s: status %u at %zu wseen %u head %u tp %u/%u dropped %u/%u\n", what, r->status, r->at, r->wseen,
+            r->is_head, r->traceparent, r->trace_flags, r->dropped, r->dropped_hdr);
     fuzz_dump("method", r->method, r->mlen);
     fuzz_dump("path", r->path, r->plen);
     fuzz_dump("id", r->id, r->idlen);
@@ -151,6 +151,8 @@ static void add(struct trace *t, enum scan_status st, size_t at, const struct sc
     r->traceparent = h->traceparent;
     r->trace_flags = h->trace_flags;
     r->idlen = h->idlen;
+    r->dropped = h->dropped;
+    r->dropped_hdr = h->dropped != 0 ? h->dropped_hdr : 0; /* only says something with a drop */
     /* Copied now: the pointers hold only until the next call. Over-long lengths are caught by
      * check_head; copy what fits. */
     memcpy(r->method, h->method, h->mlen <= REQTAG_MAX_METHOD ? h->mlen : REQTAG_MAX_METHOD);
