@@ -39,7 +39,8 @@ UNITS     = $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(UNIT_SRC))
 FIX_C     = $(wildcard tests/fixtures/*.c)
 FIX_CXX   = $(wildcard tests/fixtures/*.cpp)
 FIXTURES  = $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIX_C)) \
-            $(patsubst tests/fixtures/%.cpp,$(BUILD)/fixtures/%,$(FIX_CXX))
+            $(patsubst tests/fixtures/%.cpp,$(BUILD)/fixtures/%,$(FIX_CXX)) \
+            $(BUILD)/fixtures/faults.so
 # The pure modules a unit test links against: test_<module>.c tests shim/<module>.c.
 PURE      = shim/pool.c shim/rec.c shim/record.c shim/crashfmt.c shim/maps.c shim/body.c shim/resp.c shim/scan.c shim/reqid.c shim/lines.c shim/tag.c common/settings.c
 
@@ -60,6 +61,11 @@ $(BUILD)/unit/test_%: tests/unit/test_%.c tests/unit/unit.h $(PURE) $(SHIM_HDR) 
 $(BUILD)/fixtures/%: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) | $(BUILD)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) $(FIXFLAGS) -O2 -g -o $@ $< -lpthread
+
+# Fault injection for the tests (tests/faults.bats): preloaded after the shim, never installed.
+$(BUILD)/fixtures/faults.so: tests/faults/faults.c | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -O2 -g -fPIC -shared -o $@ $< -ldl
 
 $(BUILD)/fixtures/%: tests/fixtures/%.cpp | $(BUILD)
 	@mkdir -p $(dir $@)
