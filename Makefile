@@ -43,7 +43,7 @@ FIX_C     = $(wildcard tests/fixtures/*.c)
 FIX_CXX   = $(wildcard tests/fixtures/*.cpp)
 FIXTURES  = $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIX_C)) \
             $(patsubst tests/fixtures/%.cpp,$(BUILD)/fixtures/%,$(FIX_CXX)) $(BUILD)/fixtures/rawsys-static \
-            $(BUILD)/fixtures/altstack-asan
+            $(BUILD)/fixtures/altstack-asan $(BUILD)/fixtures/faults.so
 # The pure modules a unit test links against: test_<module>.c tests shim/<module>.c.
 PURE      = shim/pool.c shim/rec.c shim/record.c shim/crashfmt.c shim/maps.c shim/body.c shim/resp.c shim/scan.c shim/reqid.c shim/lines.c shim/tag.c common/settings.c
 
@@ -75,6 +75,11 @@ $(BUILD)/fixtures/glibcfatal: FIXEXTRA = -fstack-protector-all -Wno-stringop-ove
 $(BUILD)/fixtures/rawsys-static: tests/fixtures/rawsys.c tests/fixtures/selfconn.h | $(BUILD)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) -O2 -g -static -o $@ $<
+
+# Fault injection for the tests (tests/faults.bats): preloaded after the shim, never installed.
+$(BUILD)/fixtures/faults.so: tests/faults/faults.c | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(BASEFLAGS) -O2 -g -fPIC -shared -o $@ $< -ldl
 
 $(BUILD)/fixtures/%: tests/fixtures/%.cpp | $(BUILD)
 	@mkdir -p $(dir $@)

@@ -367,10 +367,14 @@ static inline __attribute__((always_inline)) size_t feed(struct resp *r, const c
                     *code = r->code;
                     return i;
                 }
-                if (c == '\r' && i + 1 < n && p[i + 1] == '\n')
+                if (c == '\r' && i + 1 < n && p[i + 1] == '\n') {
                     i++; /* CR LF at once: the same as CR, then LF */
-                else if (c == '\r')
+                } else if (c == '\r') {
+                    /* The blank line has begun: a line added before the LF would split its CR LF
+                     * (a write that the kernel cut right after the CR). */
+                    r->blank_told = 1;
                     break;
+                }
                 *status = RESP_HEAD;
                 *code = r->code;
                 r->phase = R_AWAIT; /* resp_body() says what follows */

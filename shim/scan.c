@@ -677,8 +677,10 @@ __attribute__((noinline)) size_t scan_feed_watch(struct scan *s, struct scan_buf
                 *status = SCAN_BLANK;
                 return i;
             }
-            if (c == '\r')
+            if (c == '\r') {
+                s->blank_told = 1; /* as in resp.c: nothing may go between this CR and its LF */
                 break;
+            }
             if (c == '\n') {
                 head_done(s, b, cfg, head);
                 *status = SCAN_HEAD;

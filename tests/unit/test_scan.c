@@ -639,6 +639,33 @@ static void test_dropped(void)
                 DROP_NONE, 0);
 }
 
+/* A request the program sends in two calls cut between its blank line's CR and LF: the plan for
+ * the second call (a copy of the connection's scanner, fed with a watch) must end the head at the
+ * LF and not report the blank line again, or the added line would go between CR and LF. */
+static void test_split_blank(void)
+{
+    static const char req[] = "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+    static struct scan_buf sb, plan_sb;
+    const struct watch w = {.n = 1, .len = {12}, .name = {"x-request-id"}};
+    size_t n = sizeof req - 1;
+    struct scan s, plan;
+    enum scan_status st;
+    struct scan_head h;
+    scan_init(&s);
+    size_t used = scan_feed(&s, &sb, &cfg_default, req, n - 2, &st, &h);
+    CHECK(used == n - 2 && st == SCAN_NEED_MORE, "split blank line: the head up to its blank line is taken");
+    plan = s;
+    plan_sb = sb;
+    used = scan_feed_watch(&plan, &plan_sb, &cfg_default, req + n - 2, 2, &st, &h, &w);
+    CHECK(used == 0 && st == SCAN_BLANK, "split blank line: before the CR a line can be added");
+    used = scan_feed(&s, &sb, &cfg_default, req + n - 2, 1, &st, &h);
+    CHECK(used == 1 && st == SCAN_NEED_MORE, "split blank line: the CR alone is taken");
+    plan = s;
+    plan_sb = sb;
+    used = scan_feed_watch(&plan, &plan_sb, &cfg_default, req + n - 1, 1, &st, &h, &w);
+    CHECK(used == 1 && st == SCAN_HEAD, "split blank line: after its CR the LF ends the head, no line in between");
+}
+
 int main(void)
 {
     unit_seed(7);
@@ -657,6 +684,7 @@ int main(void)
     test_bodies();
     test_opaque();
     test_dropped();
+    test_split_blank();
     settings_load(&cfg_fields, NULL, NULL);
     rc = settings_parse_one(settings_find("REQTAG_FIELDS"), "tenant=X-Tenant, user=X-User", &cfg_fields, &why);
     CHECK(rc == 0 && cfg_fields.nfields == 2, "config tenant=X-Tenant, user=X-User parsed");
