@@ -1,11 +1,16 @@
 /* proc.c -- tell a vfork child (shared memory, own descriptors) from the process that owns the state. */
 #include "proc.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 static pid_t owner;
+
+/* The vfork after ours in the search order (another preload's, a sanitizer runtime's, libc's),
+ * found at start-up; until then (NULL) the stub goes to libc's own. */
+void *proc_next_vfork __attribute__((visibility("hidden")));
 
 static pid_t current_pid(void)
 {
@@ -18,6 +23,9 @@ static pid_t current_pid(void)
 void proc_init(void)
 {
     owner = current_pid();
+    void *next = dlsym(RTLD_NEXT, "vfork");
+    if (next != NULL && next != (void *)vfork)
+        __atomic_store_n(&proc_next_vfork, next, __ATOMIC_RELEASE);
 }
 
 void proc_forked(void)
@@ -31,13 +39,19 @@ void proc_forked(void)
 char proc_vforked;
 
 /* vfork cannot be wrapped by a C function: the child would return through the wrapper's frame and
- * wreck it for the parent. This stub notes the call and jumps on to libc's, frame and all. */
+ * wreck it for the parent. This stub notes the call and jumps on, frame and all, to the next
+ * vfork: a runtime behind us that must see it (ASan unpoisons the stack the child used) is not
+ * stepped over. */
 __asm__(".text\n"
         ".globl vfork\n"
         ".type vfork, @function\n"
         "vfork:\n"
         "    movb $1, proc_vforked(%rip)\n"
-        "    jmp __vfork@PLT\n"
+        "    movq proc_next_vfork(%rip), %rax\n"
+        "    testq %rax, %rax\n"
+        "    jz 1f\n"
+        "    jmp *%rax\n"
+        "1:  jmp __vfork@PLT\n"
         ".size vfork, .-vfork\n");
 #else
 /* Elsewhere, assume a vfork may have happened. */

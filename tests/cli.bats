@@ -4,6 +4,9 @@ bats_require_minimum_version 1.5.0
 
 load test_helper
 
+# The command itself is under test here, as users run it (check-asan's wrapper adds the ASan runtime).
+REQTAG="$BUILD/reqtag"
+
 setup() {
     LIB="$(readlink -f "$LIBREQTAG")"
     [ -f "$LIB" ] || fail "no $LIBREQTAG: run make all"

@@ -19,18 +19,26 @@ unset LD_PRELOAD REQTAG_HEADER REQTAG_GENERATE REQTAG_FORMAT REQTAG_DISABLE
 export PRELOAD="$LIBREQTAG"
 
 # make check-asan / check-tsan (tests/run.sh exports REQTAG_SANITIZE and REQTAG_SAN_DIR).
-# Under ASan the runtime is preloaded right after the shim (the injector keeps an LD_PRELOAD it
-# finds, behind the shim): ahead of libc, so it sees every thread, vfork and allocation, where as
-# a mere dependency of the shim it would load behind the host's libraries (and fail in node).
-# Not first in the list, so that check is off. Reports go to files in REQTAG_SAN_DIR, where
-# run.sh counts them; they never mix into the stderr a test reads. Leak checks are off: the
-# hosts' own leaks at exit are not ours (the unit tests check ours). The crash handlers and core
-# dumps are left as they are without a sanitizer: the shim's crash reports are under test.
+# Under ASan the runtime must load right behind the shim, ahead of libc, to see every thread,
+# vfork and allocation (as a mere dependency of the shim it would load behind the host's
+# libraries, and fail in node). $REQTAG becomes a wrapper that hands the injector the runtime in
+# LD_PRELOAD (the injector keeps what it finds there, behind the shim); tests that preload by
+# hand use $PRELOAD. Nothing else gets the runtime (ps deadlocks under it). The runtime is not
+# first in the list, so that check is off. Reports go to files in REQTAG_SAN_DIR, where run.sh
+# counts them; they never mix into the stderr a test reads. Leak checks are off: the hosts' own
+# leaks at exit are not ours (the unit tests check ours). The crash handlers and core dumps are
+# left as they are without a sanitizer: the shim's crash reports are under test.
 case "${REQTAG_SANITIZE:-}" in
 asan)
     ASAN_RT=$(readlink -f "$(gcc -print-file-name=libasan.so)")
-    export LD_PRELOAD="$ASAN_RT"
     PRELOAD="$LIBREQTAG:$ASAN_RT"
+    REQTAG="$BATS_RUN_TMPDIR/reqtag-asan"
+    if [ ! -x "$REQTAG" ]; then
+        printf '%s\n' '#!/bin/sh' \
+            "LD_PRELOAD=\"$ASAN_RT\${LD_PRELOAD:+:\$LD_PRELOAD}\" exec \"$BUILD/reqtag\" \"\$@\"" >"$REQTAG.tmp"
+        chmod +x "$REQTAG.tmp"
+        mv "$REQTAG.tmp" "$REQTAG"
+    fi
     export ASAN_OPTIONS="verify_asan_link_order=0:detect_leaks=0:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0:allow_user_segv_handler=1:disable_coredump=0:log_path=$REQTAG_SAN_DIR/asan"
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$REQTAG_SAN_DIR/ubsan"
     ;;
