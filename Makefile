@@ -47,7 +47,7 @@ FIXTURES  = $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIX_C)) \
 # The pure modules a unit test links against: test_<module>.c tests shim/<module>.c.
 PURE      = shim/pool.c shim/rec.c shim/record.c shim/crashfmt.c shim/maps.c shim/body.c shim/resp.c shim/scan.c shim/reqid.c shim/lines.c shim/tag.c common/settings.c
 
-.PHONY: all test unit fixtures deps install uninstall clean check-asan check-tsan
+.PHONY: all test unit fixtures deps install uninstall clean check-asan check-tsan stress
 
 all: $(BUILD)/libreqtag.so $(BUILD)/reqtag
 
@@ -113,6 +113,13 @@ TSAN_BATS = tagging.bats threads.bats pool.bats epoll.bats proctree.bats fdreuse
 check-tsan: deps
 	$(MAKE) BUILD=$(BUILD)/tsan SANITIZE=tsan all fixtures
 	REQTAG_SANITIZE=tsan REQTAG_SAN_DIR=$(SAN_DIR) REQTAG_BATS="$(TSAN_BATS)" tests/run.sh $(BUILD)/tsan
+
+# Stress runs (tests/stress/): a million requests, 10,000 connections, 200,000 threads, forks
+# under load; each test stops by itself within 5 minutes. REQTAG_STRESS_SCALE=0.01 for a quick look.
+STRESS_BATS = $(patsubst tests/%,%,$(wildcard tests/stress/*.bats))
+stress: deps
+	$(MAKE) all fixtures
+	REQTAG_NO_UNITS=1 REQTAG_BATS="$(STRESS_BATS)" tests/run.sh $(BUILD)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(MANDIR)

@@ -28,7 +28,9 @@ if [ -n "${REQTAG_SANITIZE:-}" ]; then
     export REQTAG_SANITIZE REQTAG_SAN_DIR
 fi
 
+# REQTAG_NO_UNITS=1: the .bats files only (make stress).
 for t in "$build"/unit/test_*; do
+    [ -z "${REQTAG_NO_UNITS:-}" ] || break
     [ -x "$t" ] || continue
     echo "# unit: $(basename "$t")"
     status=0

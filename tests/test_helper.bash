@@ -4,7 +4,7 @@
 load '/usr/lib/bats/bats-support/load'
 load '/usr/lib/bats/bats-assert/load'
 
-ROOT="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)" # tests/stress/ loads it too
 BUILD="${REQTAG_BUILD:-$ROOT/build}"
 REQTAG="$BUILD/reqtag"
 LIBREQTAG="$BUILD/libreqtag.so"
