@@ -71,7 +71,7 @@ $(BUILD)/fixtures/altstack-asan: tests/fixtures/altstack.c | $(BUILD)
 	$(CC) $(BASEFLAGS) -O1 -g -fsanitize=address -o $@ $< -lpthread
 
 # glibc's own stack check must catch glibcfatal's overflow; rawsys also comes as a static binary.
-$(BUILD)/fixtures/glibcfatal: FIXEXTRA = -fstack-protector-all -Wno-stringop-overflow
+$(BUILD)/fixtures/glibcfatal: FIXEXTRA = -fstack-protector-all
 $(BUILD)/fixtures/rawsys-static: tests/fixtures/rawsys.c tests/fixtures/selfconn.h | $(BUILD)
 	@mkdir -p $(dir $@)
 	$(CC) $(BASEFLAGS) -O2 -g -static -o $@ $<
