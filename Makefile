@@ -109,7 +109,7 @@ check-asan: deps
 # (a host without the TSan runtime cannot load a TSan shim); tests/tsan.supp names the races a
 # seqlock reader has by design.
 TSAN_BATS = tagging.bats threads.bats pool.bats epoll.bats proctree.bats fdreuse.bats partial.bats \
-            downstream.bats echo.bats fields.bats output.bats summary.bats hostile.bats
+            downstream.bats hostile.bats corpus.bats debug.bats faults.bats stdio.bats identical.bats
 check-tsan: deps
 	$(MAKE) BUILD=$(BUILD)/tsan SANITIZE=tsan all fixtures
 	REQTAG_SANITIZE=tsan REQTAG_SAN_DIR=$(SAN_DIR) REQTAG_BATS="$(TSAN_BATS)" tests/run.sh $(BUILD)/tsan
