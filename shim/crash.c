@@ -253,15 +253,15 @@ void crash_thread_end(void *p)
     munmap(p, ALT_STACK);
 }
 
-/* A new thread (fresh) has no alternate stack yet: no need to ask the kernel. Returns the stack
- * given, NULL when none. */
+/* A new thread (fresh) has no alternate stack yet: no need to ask the kernel, and a stack kept for
+ * its descriptor may be had. Returns the stack given, NULL when none. */
 static void *give_stack(bool fresh)
 {
     stack_t cur;
     if (!fresh && (sigaltstack(NULL, &cur) != 0 || !(cur.ss_flags & SS_DISABLE)))
         return NULL; /* the program has its own */
     void *m = fresh ? kept_take() : NULL;
-    if (m == NULL && fresh && (m = lifo_pop(&spare_stacks)) != NULL)
+    if (m == NULL && (m = lifo_pop(&spare_stacks)) != NULL)
         __atomic_sub_fetch(&spares, 1, __ATOMIC_ACQ_REL);
     if (m == NULL)
         m = mmap(NULL, ALT_STACK, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
@@ -277,7 +277,11 @@ static void *give_stack(bool fresh)
 
 void *crash_thread_start(void)
 {
-    return thread_stacks ? give_stack(true) : NULL;
+    if (!thread_stacks)
+        return NULL;
+    /* A sanitizer runtime may have given the thread a stack already (and unmaps whatever stack a
+     * thread has at its end): there ask the kernel, and keep theirs. */
+    return give_stack(!stacks_unmapped_by_others);
 }
 
 void crash_init(void)
