@@ -12,7 +12,9 @@
 #include "debug_events.h"
 #include "fdtab.h"
 
-/* What fd 1 and fd 2 are, as of an epoch. Threads refreshing at once write the same values. */
+/* What fd 1 and fd 2 are, as of an epoch. Threads refreshing at once write the same values;
+ * each field is accessed atomically (relaxed), so a reader never meets a data race, at worst a
+ * file that was just replaced judged once by the old one's identity. */
 struct std_file {
     uint32_t epoch;
     int usable;
@@ -29,9 +31,9 @@ static const struct std_file *std_file(int fd)
     if (__atomic_load_n(&f->epoch, __ATOMIC_ACQUIRE) != now) {
         struct stat st;
         int ok = fstat(fd, &st) == 0 && !S_ISSOCK(st.st_mode);
-        f->dev = ok ? st.st_dev : 0;
-        f->ino = ok ? st.st_ino : 0;
-        f->usable = ok;
+        __atomic_store_n(&f->dev, ok ? st.st_dev : 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&f->ino, ok ? st.st_ino : 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&f->usable, ok, __ATOMIC_RELAXED);
         __atomic_store_n(&f->epoch, now, __ATOMIC_RELEASE);
     }
     return f;
@@ -39,7 +41,8 @@ static const struct std_file *std_file(int fd)
 
 static bool same_file(const struct stat *st, const struct std_file *f)
 {
-    return f->usable && st->st_dev == f->dev && st->st_ino == f->ino;
+    return __atomic_load_n(&f->usable, __ATOMIC_RELAXED) && st->st_dev == __atomic_load_n(&f->dev, __ATOMIC_RELAXED) &&
+           st->st_ino == __atomic_load_n(&f->ino, __ATOMIC_RELAXED);
 }
 
 static bool path_matches(int fd)
@@ -90,7 +93,7 @@ bool outfd_check(int fd)
         } else if ((kind == FD_STDERR || kind == FD_OTHER) && fdent_epoch(e) == now) {
             yes = kind == FD_STDERR;
         } else if (fd == 2 || fstat(fd, &st) == 0) {
-            yes = fd == 2 ? reqtag_cfg.streams_stderr && std_file(2)->usable : classify(fd, &st);
+            yes = fd == 2 ? reqtag_cfg.streams_stderr && __atomic_load_n(&std_file(2)->usable, __ATOMIC_RELAXED) : classify(fd, &st);
             if (e != NULL) {
                 fdent_set_epoch(e, now);
                 fdent_set_kind(e, yes ? FD_STDERR : FD_OTHER);

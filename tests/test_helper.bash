@@ -43,7 +43,7 @@ asan)
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$REQTAG_SAN_DIR/ubsan"
     ;;
 tsan)
-    export TSAN_OPTIONS="halt_on_error=0:report_signal_unsafe=0:log_path=$REQTAG_SAN_DIR/tsan"
+    export TSAN_OPTIONS="halt_on_error=0:report_signal_unsafe=0:suppressions=$ROOT/tests/tsan.supp:log_path=$REQTAG_SAN_DIR/tsan"
     ;;
 esac
 
