@@ -3,11 +3,13 @@
 #define REQTAG_FUZZ_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 /* Bytes as C escapes on stderr, for a failure report. */
 __attribute__((unused)) static void fuzz_dump(const char *what, const char *p, size_t n)
@@ -18,6 +20,16 @@ __attribute__((unused)) static void fuzz_dump(const char *what, const char *p, s
         fprintf(stderr, (c >= 0x20 && c < 0x7f && c != '\\' && c != '"') ? "%c" : "\\x%02x", c);
     }
     fprintf(stderr, "\"\n");
+}
+
+/* Does a line in p[0..n) start with name (any case) and a colon? (A watch's names, looked for
+ * the slow way.) */
+__attribute__((unused)) static bool fuzz_has_name(const char *p, size_t n, const char *name, size_t len)
+{
+    for (size_t i = 0; i + len < n; i++)
+        if ((i == 0 || p[i - 1] == '\n') && strncasecmp(p + i, name, len) == 0 && p[i + len] == ':')
+            return true;
+    return false;
 }
 
 /* A broken promise: say which, then abort, which libFuzzer counts as a crash and keeps the input. */

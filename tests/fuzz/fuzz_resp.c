@@ -116,15 +116,6 @@ static void same(const char *what, const struct trace *a, const struct trace *b,
     }
 }
 
-/* Does a line in p[0..n) start with name (any case) and a colon? */
-static bool has_name(const char *p, size_t n, const char *name, size_t len)
-{
-    for (size_t i = 0; i + len < n; i++)
-        if ((i == 0 || p[i - 1] == '\n') && strncasecmp(p + i, name, len) == 0 && p[i + len] == ':')
-            return true;
-    return false;
-}
-
 /* A watching run's BLANK answers: one before each head, where its blank line starts, with the
  * head's code, naming only watched names the head has. */
 static void check_blanks(const struct trace *t, const struct watch *w, const char *data, size_t len)
@@ -151,7 +142,7 @@ static void check_blanks(const struct trace *t, const struct watch *w, const cha
             fuzz_fail("BLANK at %zu (code %u), but its head ends at %zu (code %u)", at, r->code, t->r[i + 1].at,
                       t->r[i + 1].code);
         for (unsigned k = 0; k < w->n; k++)
-            if ((r->wseen & (1u << k)) && !has_name(data + from, at - from, w->name[k], w->len[k]))
+            if ((r->wseen & (1u << k)) && !fuzz_has_name(data + from, at - from, w->name[k], w->len[k]))
                 fuzz_fail("BLANK at %zu says %s is in the head; it is not", at, w->name[k]);
         if (r->wseen >> w->n)
             fuzz_fail("BLANK at %zu: wseen %u names more than %u watched names", at, r->wseen, w->n);

@@ -10,6 +10,19 @@ TPC_VIAS = ["write", "fprintf", "perror: No such file or directory", "devstderr"
             "devstderr-once", "helper", "pieces"]
 
 
+def read_lines(path):
+    """The log's lines (bytes as latin-1) and a list of problems: a last line without its newline."""
+    with open(path, "rb") as f:
+        data = f.read()
+    bad = []
+    if data and not data.endswith(b"\n"):
+        bad.append("log does not end with a newline (a line was cut)")
+    lines = data.decode("latin-1").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines, bad
+
+
 def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument("log")
@@ -22,14 +35,7 @@ def main():
                    help="a line starting with this text must occur exactly once, untagged")
     args = p.parse_args()
 
-    with open(args.log, "rb") as f:
-        data = f.read()
-    bad = []
-    if data and not data.endswith(b"\n"):
-        bad.append("log does not end with a newline (a line was cut)")
-    lines = data.decode("latin-1").split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
+    lines, bad = read_lines(args.log)
 
     before, _, after = args.format.partition("{id}")
     tag_re = re.escape(before) + r"(?P<id>[A-Za-z0-9_.:/+=@-]{1,200})" + re.escape(after)

@@ -14,11 +14,15 @@ check: every line of the server's stderr is either the start-up line (once, unta
 """
 import argparse
 import json
+import os
 import random
 import re
 import socket
 import sys
 import threading
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import checklines  # noqa: E402
 
 TIMEOUT = 20.0
 ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.:/+=@"
@@ -162,14 +166,7 @@ def cmd_check(args):
         for line in m:
             r = json.loads(line)
             want[r["path"]] = r
-    with open(args.log, "rb") as f:
-        data = f.read()
-    bad = []
-    if data and not data.endswith(b"\n"):
-        bad.append("log does not end with a newline (a line was cut)")
-    lines = data.decode("latin-1").split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
+    lines, bad = checklines.read_lines(args.log)
     seen = {}
     startup = 0
     for no, line in enumerate(lines, 1):
