@@ -11,6 +11,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "watch.h"
+
 /* Bytes as C escapes on stderr, for a failure report. */
 __attribute__((unused)) static void fuzz_dump(const char *what, const char *p, size_t n)
 {
@@ -30,6 +32,27 @@ __attribute__((unused)) static bool fuzz_has_name(const char *p, size_t n, const
         if ((i == 0 || p[i - 1] == '\n') && strncasecmp(p + i, name, len) == 0 && p[i + len] == ':')
             return true;
     return false;
+}
+
+__attribute__((format(printf, 1, 2), noreturn, unused)) static void fuzz_fail(const char *fmt, ...);
+
+/* A watching scanner's BLANK answer at `at` (the head's bytes began at from): at a line that starts
+ * with CR or LF, naming only watched names that are in the head. Returns where that line's CRs end
+ * (an LF there makes it the blank line, which ends the head). */
+__attribute__((unused)) static size_t fuzz_check_blank(const char *data, size_t len, size_t at, size_t from,
+                                                       unsigned wseen, const struct watch *w)
+{
+    if (at == 0 || at >= len || data[at - 1] != '\n' || (data[at] != '\r' && data[at] != '\n'))
+        fuzz_fail("BLANK at %zu: not at a line starting with CR or LF", at);
+    for (unsigned k = 0; k < w->n; k++)
+        if ((wseen & (1u << k)) && !fuzz_has_name(data + from, at - from, w->name[k], w->len[k]))
+            fuzz_fail("BLANK at %zu says %s is in the head; it is not", at, w->name[k]);
+    if (wseen >> w->n)
+        fuzz_fail("BLANK at %zu: wseen %u names more than %u watched names", at, wseen, w->n);
+    size_t e = at;
+    while (e < len && data[e] == '\r')
+        e++;
+    return e;
 }
 
 /* A broken promise: say which, then abort, which libFuzzer counts as a crash and keeps the input. */

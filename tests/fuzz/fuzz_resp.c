@@ -130,22 +130,13 @@ static void check_blanks(const struct trace *t, const struct watch *w, const cha
             continue;
         }
         size_t at = r->at;
-        if (at == 0 || at >= len || data[at - 1] != '\n' || (data[at] != '\r' && data[at] != '\n'))
-            fuzz_fail("BLANK at %zu: not at a line starting with CR or LF", at);
         /* A line of CRs then LF is the blank line: the head ends at its LF. A line that starts
          * with a bare CR is passed over as a header line, so its BLANK may come early. */
-        size_t e = at;
-        while (e < len && data[e] == '\r')
-            e++;
+        size_t e = fuzz_check_blank(data, len, at, from, r->wseen, w);
         if (i + 1 < t->n && t->r[i + 1].status == RESP_HEAD &&
             ((e < len && data[e] == '\n' && t->r[i + 1].at != e + 1) || t->r[i + 1].code != r->code))
             fuzz_fail("BLANK at %zu (code %u), but its head ends at %zu (code %u)", at, r->code, t->r[i + 1].at,
                       t->r[i + 1].code);
-        for (unsigned k = 0; k < w->n; k++)
-            if ((r->wseen & (1u << k)) && !fuzz_has_name(data + from, at - from, w->name[k], w->len[k]))
-                fuzz_fail("BLANK at %zu says %s is in the head; it is not", at, w->name[k]);
-        if (r->wseen >> w->n)
-            fuzz_fail("BLANK at %zu: wseen %u names more than %u watched names", at, r->wseen, w->n);
     }
 }
 

@@ -244,20 +244,11 @@ static void check_blanks(const struct trace *t, const struct watch *w, const cha
         if (r->status != SCAN_BLANK)
             continue;
         size_t at = r->at;
-        if (at == 0 || at >= len || data[at - 1] != '\n' || (data[at] != '\r' && data[at] != '\n'))
-            fuzz_fail("BLANK at %zu: not at a line starting with CR or LF", at);
         /* A line of CRs then LF is the blank line: the head ends at its LF. A line that starts
          * with a bare CR is one the scanner passes over, so its BLANK may come early. */
-        size_t e = at;
-        while (e < len && data[e] == '\r')
-            e++;
+        size_t e = fuzz_check_blank(data, len, at, from, r->wseen, w);
         if (e < len && data[e] == '\n' && i + 1 < t->n && t->r[i + 1].status == SCAN_HEAD && t->r[i + 1].at != e + 1)
             fuzz_fail("BLANK at %zu, but its head ends at %zu, not %zu", at, t->r[i + 1].at, e + 1);
-        for (unsigned k = 0; k < w->n; k++)
-            if ((r->wseen & (1u << k)) && !fuzz_has_name(data + from, at - from, w->name[k], w->len[k]))
-                fuzz_fail("BLANK at %zu says %s is in the head; it is not", at, w->name[k]);
-        if (r->wseen >> w->n)
-            fuzz_fail("BLANK at %zu: wseen %u names more than %u watched names", at, r->wseen, w->n);
         from = i + 1 < t->n ? t->r[i + 1].at : from;
     }
 }
