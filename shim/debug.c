@@ -1,59 +1,16 @@
-/* debug.c -- build and send REQTAG_DEBUG lines: escaped values, one write each, at most DEBUG_PER_SECOND a second. */
+/* debug.c -- start and send REQTAG_DEBUG lines: one write each, at most DEBUG_PER_SECOND a second. */
 #include "debug.h"
 
 #include <errno.h>
-#include <string.h>
 
 #include "context.h"
 #include "out.h"
 
-static void put(struct dbg *d, const char *p, size_t n)
-{
-    size_t room = sizeof d->buf - 1 - d->at; /* one byte kept for the newline */
-    if (n > room)
-        n = room;
-    memcpy(d->buf + d->at, p, n);
-    d->at += n;
-}
-
 void dbg_start(struct dbg *d, const char *event)
 {
-    d->at = 0;
-    dbg_text(d, "reqtag: debug: ");
-    dbg_text(d, event);
-}
-
-void dbg_text(struct dbg *d, const char *s)
-{
-    put(d, s, strlen(s));
-}
-
-void dbg_value(struct dbg *d, const char *p, size_t n)
-{
-    static const char hex[] = "0123456789abcdef";
-    size_t shown = n < DEBUG_VALUE ? n : DEBUG_VALUE;
-    for (size_t i = 0; i < shown; i++) {
-        unsigned char c = (unsigned char)p[i];
-        if (c >= 0x20 && c < 0x7f && c != '\\') {
-            put(d, (const char *)&c, 1);
-        } else {
-            char esc[4] = {'\\', 'x', hex[c >> 4], hex[c & 15]};
-            put(d, esc, sizeof esc);
-        }
-    }
-    if (shown < n)
-        dbg_text(d, "...");
-}
-
-void dbg_num(struct dbg *d, uint64_t v)
-{
-    char digits[20];
-    size_t k = sizeof digits;
-    do {
-        digits[--k] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v != 0 && k > 0);
-    put(d, digits + k, sizeof digits - k);
+    d->o = (struct linebuf){d->buf, sizeof d->buf, 0};
+    linebuf_puts(&d->o, "reqtag: debug: ");
+    linebuf_puts(&d->o, event);
 }
 
 /* The second the current budget belongs to, lines sent in it, lines dropped since the last report. */
@@ -76,12 +33,10 @@ void dbg_send(struct dbg *d)
     if (lost != 0) {
         struct dbg note;
         dbg_start(&note, "rate limit: ");
-        dbg_num(&note, lost);
-        dbg_text(&note, " lines dropped");
-        note.buf[note.at++] = '\n';
-        out_notice(note.buf, note.at);
+        linebuf_dec(&note.o, lost);
+        linebuf_puts(&note.o, " lines dropped");
+        out_notice(note.buf, linebuf_end(&note.o));
     }
-    d->buf[d->at++] = '\n';
-    out_notice(d->buf, d->at);
+    out_notice(d->buf, linebuf_end(&d->o));
     errno = saved;
 }

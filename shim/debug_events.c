@@ -1,29 +1,27 @@
 /* debug_events.c -- the REQTAG_DEBUG lines: accepted connections, requests read, IDs dropped, contexts adopted, descriptors. */
 #include "debug_events.h"
 
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include "config.h"
 #include "debug.h"
+#include "out.h"
 #include "scan.h"
 
 static void fd_part(struct dbg *d, const char *label, int fd)
 {
-    dbg_text(d, label);
-    dbg_num(d, (uint64_t)(fd < 0 ? 0 : fd));
+    linebuf_puts(&d->o, label);
+    linebuf_dec(&d->o, (uint64_t)(fd < 0 ? 0 : fd));
 }
 
 static void id_part(struct dbg *d, const struct reqctx *r)
 {
     if (r->len == 0) {
-        dbg_text(d, " id=none");
+        linebuf_puts(&d->o, " id=none");
         return;
     }
-    dbg_text(d, " id=");
+    linebuf_puts(&d->o, " id=");
     dbg_value(d, r->id, r->len);
     static const char *const kinds[] = {" (from the request)", " (a traceparent's trace-id)", " (generated)"};
-    dbg_text(d, r->kind < 3 ? kinds[r->kind] : "");
+    linebuf_puts(&d->o, r->kind < 3 ? kinds[r->kind] : "");
 }
 
 void debug_accepted(int listen_fd, int fd)
@@ -32,7 +30,7 @@ void debug_accepted(int listen_fd, int fd)
     dbg_start(&d, "accepted");
     fd_part(&d, " fd=", fd);
     fd_part(&d, " on listener fd=", listen_fd);
-    dbg_text(&d, ": following its requests");
+    linebuf_puts(&d.o, ": following its requests");
     dbg_send(&d);
 }
 
@@ -53,25 +51,25 @@ void debug_read(int fd, const struct conn *c, uint32_t from, bool was_opaque)
     if (!was_opaque && scan_opaque(&c->scan)) {
         dbg_start(&d, "not HTTP/1.x");
         fd_part(&d, " on fd=", fd);
-        dbg_text(&d, ": its bytes are no longer looked at, its requests not followed");
+        linebuf_puts(&d.o, ": its bytes are no longer looked at, its requests not followed");
         dbg_send(&d);
     }
     for (uint32_t k = from; k < c->heads; k++) {
         struct reqctx r;
         dbg_start(&d, "request");
         fd_part(&d, " fd=", fd);
-        dbg_text(&d, " #");
-        dbg_num(&d, k + 1);
+        linebuf_puts(&d.o, " #");
+        linebuf_dec(&d.o, k + 1);
         if (conn_request(c, k, &r)) {
             id_part(&d, &r);
             if (r.mlen > 0) {
-                dbg_text(&d, " ");
+                linebuf_puts(&d.o, " ");
                 dbg_value(&d, r.method, r.mlen);
-                dbg_text(&d, " ");
+                linebuf_puts(&d.o, " ");
                 dbg_value(&d, r.path, r.plen);
             }
         } else {
-            dbg_text(&d, " (its record is gone already)");
+            linebuf_puts(&d.o, " (its record is gone already)");
         }
         dbg_send(&d);
     }
@@ -79,10 +77,10 @@ void debug_read(int fd, const struct conn *c, uint32_t from, bool was_opaque)
     if (from < c->heads && why != DROP_NONE && hdr < reqtag_cfg.nheaders) {
         dbg_start(&d, "dropped ID");
         fd_part(&d, " on fd=", fd);
-        dbg_text(&d, ": the ");
-        dbg_text(&d, reqtag_cfg.header[hdr]);
-        dbg_text(&d, " value (not shown) is ");
-        dbg_text(&d, drop_reason(why));
+        linebuf_puts(&d.o, ": the ");
+        linebuf_puts(&d.o, reqtag_cfg.header[hdr]);
+        linebuf_puts(&d.o, " value (not shown) is ");
+        linebuf_puts(&d.o, drop_reason(why));
         dbg_send(&d);
     }
 }
@@ -91,7 +89,7 @@ void debug_adopted(int fd, const struct reqctx *ctx)
 {
     struct dbg d;
     dbg_start(&d, "thread ");
-    dbg_num(&d, (uint64_t)syscall(SYS_gettid));
+    linebuf_dec(&d.o, (uint64_t)out_tid());
     fd_part(&d, " serves fd=", fd);
     id_part(&d, ctx);
     dbg_send(&d);
@@ -101,9 +99,9 @@ void debug_torn(int fd)
 {
     struct dbg d;
     dbg_start(&d, "thread ");
-    dbg_num(&d, (uint64_t)syscall(SYS_gettid));
+    linebuf_dec(&d.o, (uint64_t)out_tid());
     fd_part(&d, " left untagged: fd=", fd);
-    dbg_text(&d, "'s request kept changing while it was copied");
+    linebuf_puts(&d.o, "'s request kept changing while it was copied");
     dbg_send(&d);
 }
 
@@ -112,7 +110,7 @@ void debug_forgot(int fd)
     struct dbg d;
     dbg_start(&d, "forgot");
     fd_part(&d, " fd=", fd);
-    dbg_text(&d, ": closed or replaced");
+    linebuf_puts(&d.o, ": closed or replaced");
     dbg_send(&d);
 }
 
@@ -121,6 +119,6 @@ void debug_output(int fd, bool tagged)
     struct dbg d;
     dbg_start(&d, "output");
     fd_part(&d, " fd=", fd);
-    dbg_text(&d, tagged ? ": its lines are tagged" : ": not a tagged stream (REQTAG_STREAMS)");
+    linebuf_puts(&d.o, tagged ? ": its lines are tagged" : ": not a tagged stream (REQTAG_STREAMS)");
     dbg_send(&d);
 }

@@ -39,9 +39,14 @@ static const struct std_file *std_file(int fd)
     return f;
 }
 
+static bool usable(const struct std_file *f)
+{
+    return __atomic_load_n(&f->usable, __ATOMIC_RELAXED);
+}
+
 static bool same_file(const struct stat *st, const struct std_file *f)
 {
-    return __atomic_load_n(&f->usable, __ATOMIC_RELAXED) && st->st_dev == __atomic_load_n(&f->dev, __ATOMIC_RELAXED) &&
+    return usable(f) && st->st_dev == __atomic_load_n(&f->dev, __ATOMIC_RELAXED) &&
            st->st_ino == __atomic_load_n(&f->ino, __ATOMIC_RELAXED);
 }
 
@@ -93,7 +98,7 @@ bool outfd_check(int fd)
         } else if ((kind == FD_STDERR || kind == FD_OTHER) && fdent_epoch(e) == now) {
             yes = kind == FD_STDERR;
         } else if (fd == 2 || fstat(fd, &st) == 0) {
-            yes = fd == 2 ? reqtag_cfg.streams_stderr && __atomic_load_n(&std_file(2)->usable, __ATOMIC_RELAXED) : classify(fd, &st);
+            yes = fd == 2 ? reqtag_cfg.streams_stderr && usable(std_file(2)) : classify(fd, &st);
             if (e != NULL) {
                 fdent_set_epoch(e, now);
                 fdent_set_kind(e, yes ? FD_STDERR : FD_OTHER);
