@@ -12,15 +12,16 @@ WARN      = -Wall -Wextra -Werror
 CFLAGS   ?= -O2 -g
 BASEFLAGS = -std=gnu11 $(WARN) -D_GNU_SOURCE
 SHIMFLAGS = $(BASEFLAGS) -fPIC -fvisibility=hidden -ftls-model=initial-exec -fno-strict-aliasing
-SANFLAGS  = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ASANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SANFLAGS  = -O1 -g $(ASANFLAGS)
 # SANITIZE=asan or tsan builds the shim and the injector under that sanitizer (make check-asan,
 # check-tsan). Under ASan the fixtures stay plain programs, as the hosts the shim runs in are.
 # Sanitizer reports of check-asan and check-tsan go to files in SAN_DIR (tests/run.sh counts them).
 SAN_DIR  ?= /tmp/reqtag-sanitizer
 ifeq ($(SANITIZE),asan)
-SHIMFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SHIMFLAGS += $(ASANFLAGS)
 SHIM_EXTRA = tests/sanitize/defaults.c -DREQTAG_SAN_DIR='"$(SAN_DIR)"'
-INJFLAGS   = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+INJFLAGS   = $(ASANFLAGS)
 FIXFLAGS   =
 else ifeq ($(SANITIZE),tsan)
 # TSan sees a thread only if its runtime's pthread_create runs: the fixtures link it, so it comes
