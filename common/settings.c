@@ -430,22 +430,22 @@ static int parse_format(const char *v, struct reqtag_config *cfg, const char **w
     return 0;
 }
 
-static void first_letter(struct reqtag_config *cfg, char c)
+static void first_letter(struct reqtag_config *cfg, char c, unsigned bit)
 {
     unsigned char lo = (unsigned char)c, up = (lo >= 'a' && lo <= 'z') ? (unsigned char)(lo - 32) : lo;
-    cfg->name_first[lo >> 5] |= 1u << (lo & 31);
-    cfg->name_first[up >> 5] |= 1u << (up & 31);
+    cfg->names_at[lo] |= (uint16_t)(1u << bit);
+    cfg->names_at[up] |= (uint16_t)(1u << bit);
 }
 
 static void derive(struct reqtag_config *cfg)
 {
-    memset(cfg->name_first, 0, sizeof cfg->name_first);
-    first_letter(cfg, 'c');
-    first_letter(cfg, 't');
+    memset(cfg->names_at, 0, sizeof cfg->names_at);
+    first_letter(cfg, 'c', NAME_CL);
+    first_letter(cfg, 't', NAME_TE);
     for (unsigned k = 0; k < cfg->nheaders && k < REQTAG_MAX_HEADERS; k++)
-        first_letter(cfg, cfg->header[k][0]);
+        first_letter(cfg, cfg->header[k][0], NAME_HDR0 + k);
     for (unsigned k = 0; k < cfg->nfields && k < REQTAG_MAX_FIELDS; k++)
-        first_letter(cfg, cfg->field_hdr[k][0]);
+        first_letter(cfg, cfg->field_hdr[k][0], NAME_FIELD0 + k);
     cfg->want_line = cfg->summary;
     cfg->fine_clock = cfg->summary;
     for (unsigned k = 0; k < cfg->format.nseg && k < REQTAG_MAX_SEGMENTS; k++) {

@@ -50,6 +50,10 @@ struct reqtag_tagfmt {
     char lit[REQTAG_MAX_FORMAT];
 };
 
+/* Bits of reqtag_config.names_at. */
+enum { NAME_CL = 0, NAME_TE = 1, NAME_HDR0 = 2, NAME_FIELD0 = NAME_HDR0 + REQTAG_MAX_HEADERS };
+_Static_assert(NAME_FIELD0 + REQTAG_MAX_FIELDS <= 16, "names_at has a bit for every name");
+
 enum reqtag_output { OUTPUT_TEXT, OUTPUT_LOGFMT, OUTPUT_JSON };
 
 /* The parsed settings. Header names are stored lowercase. */
@@ -79,10 +83,11 @@ struct reqtag_config {
     char field_name[REQTAG_MAX_FIELDS][REQTAG_MAX_FIELD_NAME + 1];
     uint8_t field_hdr_len[REQTAG_MAX_FIELDS];     /* header names, lowercase */
     char field_hdr[REQTAG_MAX_FIELDS][REQTAG_MAX_HEADER_LEN + 1];
-    /* Derived (settings_load, settings_parse_one): one bit per byte value that starts (in either case) a request
-     * header name the shim reads (the ID headers, field headers, Content-Length,
-     * Transfer-Encoding), so a scanner passes over every other line without comparing names. */
-    uint32_t name_first[8];
+    /* Derived (settings_load, settings_parse_one): for each byte value, the request header names
+     * the shim reads that start with it in either case (bit NAME_CL, NAME_TE, NAME_HDR0 + k for
+     * REQTAG_HEADER entry k, NAME_FIELD0 + k for REQTAG_FIELDS entry k), so a scanner passes over
+     * every other line without comparing names, and compares a wanted line with those names only. */
+    uint16_t names_at[256];
     bool want_line;  /* derived: a request's method and target are shown ({method}, {path}, summaries) */
     bool fine_clock; /* derived: elapsed time is shown to the microsecond or millisecond ({elapsed_ms},
                         summaries); otherwise only crash reports show it and a coarse clock will do */

@@ -293,7 +293,7 @@ static bool request_line(struct scan *s, struct scan_buf *b, const char *line, s
 /* Could a header name starting with c be one we look for? Most lines answer no here. */
 static bool wanted_first(const struct reqtag_config *cfg, unsigned c)
 {
-    return (cfg->name_first[(c >> 5) & 7] >> (c & 31)) & 1;
+    return cfg->names_at[c & 0xff] != 0;
 }
 
 /* One complete header line (without its '\n'), as the byte-by-byte states would take it: the
@@ -412,21 +412,35 @@ static bool name_at(const char *l, size_t m, const char *name, size_t len)
 /* A header line whose first letter is wanted (m bytes, no '\n'), taken as whole_line() and
  * value_done() take it. False: a value longer than the byte states keep, left to them. */
 __attribute__((noinline)) /* a line or two a head: the loop over all lines keeps its registers */
-static bool fast_line(struct fast *f, const struct reqtag_config *cfg, struct scan_head *h, const char *l, size_t m)
+static bool fast_line(struct fast *f, const struct reqtag_config *cfg, struct scan_head *h, const char *l, size_t m,
+                      unsigned cand)
 {
     uint8_t hdr = H_NONE;
     unsigned fk = REQTAG_MAX_FIELDS;
     size_t nlen = 0;
-    if (name_at(l, m, cl_name, sizeof cl_name - 1))
-        hdr = H_CL, nlen = sizeof cl_name - 1;
-    else if (name_at(l, m, te_name, sizeof te_name - 1))
-        hdr = H_TE, nlen = sizeof te_name - 1;
-    for (unsigned k = 0; hdr == H_NONE && k < cfg->nheaders && k < REQTAG_MAX_HEADERS; k++)
-        if (name_at(l, m, cfg->header[k], cfg->header_len[k]))
-            hdr = (uint8_t)k, nlen = cfg->header_len[k];
-    for (unsigned k = 0; fk == REQTAG_MAX_FIELDS && k < cfg->nfields && k < REQTAG_MAX_FIELDS; k++)
-        if (name_at(l, m, cfg->field_hdr[k], cfg->field_hdr_len[k]))
-            fk = k, nlen = cfg->field_hdr_len[k];
+    do { /* only the names starting with this line's first letter; usually one */
+        unsigned k = (unsigned)__builtin_ctz(cand);
+        cand &= cand - 1;
+        const char *name;
+        size_t len;
+        if (k >= NAME_FIELD0)
+            name = cfg->field_hdr[k - NAME_FIELD0], len = cfg->field_hdr_len[k - NAME_FIELD0];
+        else if (k >= NAME_HDR0)
+            name = cfg->header[k - NAME_HDR0], len = cfg->header_len[k - NAME_HDR0];
+        else if (k == NAME_CL)
+            name = cl_name, len = sizeof cl_name - 1;
+        else
+            name = te_name, len = sizeof te_name - 1;
+        if (!name_at(l, m, name, len))
+            continue;
+        nlen = len;
+        if (k >= NAME_FIELD0) {
+            if (fk == REQTAG_MAX_FIELDS)
+                fk = k - NAME_FIELD0;
+        } else if (hdr == H_NONE) {
+            hdr = k >= NAME_HDR0 ? (uint8_t)(k - NAME_HDR0) : k == NAME_CL ? H_CL : H_TE;
+        }
+    } while (cand != 0);
     if (hdr == H_NONE && fk == REQTAG_MAX_FIELDS)
         return true;
     const char *v = l + nlen + 1, *end = l + m;
@@ -527,9 +541,9 @@ static inline __attribute__((always_inline)) size_t whole_head(struct scan *s, c
         }
         e = base + (size_t)__builtin_ctz(mask);
         mask &= mask - 1;
-        unsigned c = (unsigned char)p[i];
-        if (wanted_first(cfg, c)) {
-            if (!fast_line(&f, cfg, h, p + i, e - i))
+        unsigned c = (unsigned char)p[i], cand = cfg->names_at[c];
+        if (cand != 0) {
+            if (!fast_line(&f, cfg, h, p + i, e - i, cand))
                 return 0;
         } else if (c <= ' ') {
             if (e - i == (c == '\r'))

@@ -247,7 +247,7 @@ static void test_good(void)
 
 static bool first_is(const struct reqtag_config *cfg, unsigned char c)
 {
-    return (cfg->name_first[c >> 5] >> (c & 31)) & 1;
+    return cfg->names_at[c] != 0;
 }
 
 /* What settings_load derives for the scanners. */
@@ -267,6 +267,9 @@ static void test_derived(void)
     load(&cfg);
     CHECK(first_is(&cfg, 'r') && first_is(&cfg, 'O') && !first_is(&cfg, 'x') && cfg.want_line,
           "first letters follow REQTAG_HEADER and REQTAG_FIELDS; {path} keeps the request line");
+    CHECK(cfg.names_at['R'] == 1u << NAME_HDR0 && cfg.names_at['t'] == (1u << NAME_TE | 1u << (NAME_HDR0 + 1)) &&
+              cfg.names_at['o'] == 1u << NAME_FIELD0 && cfg.names_at['C'] == 1u << NAME_CL,
+          "each first byte names exactly the headers starting with it (traceparent beside Transfer-Encoding)");
     CHECK(!cfg.fine_clock, "{path} does not need the fine clock");
     set_env(2, "REQTAG_FORMAT", "[{id} {elapsed_ms}] ");
     load(&cfg);
