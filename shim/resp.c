@@ -363,9 +363,12 @@ static inline __attribute__((always_inline)) size_t feed(struct resp *r, const c
             if (c == '\r' || c == '\n') {
                 if (w != NULL && !r->blank_told) {
                     r->blank_told = 1;
-                    *status = RESP_BLANK;
-                    *code = r->code;
-                    return i;
+                    /* A bare CR at a line's start: no line is added to this head (see scan.c). */
+                    if (c == '\n' || !token_bare_cr(p + i, n - i)) {
+                        *status = RESP_BLANK;
+                        *code = r->code;
+                        return i;
+                    }
                 }
                 if (c == '\r' && i + 1 < n && p[i + 1] == '\n') {
                     i++; /* CR LF at once: the same as CR, then LF */

@@ -688,8 +688,12 @@ __attribute__((noinline)) size_t scan_feed_watch(struct scan *s, struct scan_buf
             commit_held(s, b);
             if ((c == '\r' || c == '\n') && w != NULL && !s->blank_told) {
                 s->blank_told = 1;
-                *status = SCAN_BLANK;
-                return i;
+                /* A line that starts with a bare CR makes a head its reader may end there or
+                 * refuse: no line is added to it (nowhere in it is safe). */
+                if (c == '\n' || !token_bare_cr(buf + i, len - i)) {
+                    *status = SCAN_BLANK;
+                    return i;
+                }
             }
             if (c == '\r') {
                 s->blank_told = 1; /* as in resp.c: nothing may go between this CR and its LF */

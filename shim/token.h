@@ -105,6 +105,16 @@ static inline bool token_chunked_last(const char *p, size_t n)
     return st == 0 || p[st - 1] == ' ' || p[st - 1] == ',' || p[st - 1] == '\t';
 }
 
+/* p[0] is a CR at a line's start: true when the CRs there run into a byte other than LF within
+ * p[0..n) (a bare CR, not a blank line). False when they reach n: the next byte is not known yet. */
+static inline bool token_bare_cr(const char *p, size_t n)
+{
+    size_t j = 1;
+    while (j < n && p[j] == '\r')
+        j++;
+    return j < n && p[j] != '\n';
+}
+
 /* Bit k set: p[k] is '\n' (16 bytes compared at once where SSE2 is there). Lines are found this
  * way, a whole head in one pass, instead of with a memchr call per line. */
 static inline uint32_t token_nl16(const char *p)

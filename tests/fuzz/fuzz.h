@@ -36,6 +36,26 @@ __attribute__((unused)) static bool fuzz_has_name(const char *p, size_t n, const
 
 __attribute__((format(printf, 1, 2), noreturn, unused)) static void fuzz_fail(const char *fmt, ...);
 
+/* data[at] is a CR whose run of CRs reaches a byte other than LF: a bare CR, not a blank line's. */
+__attribute__((unused)) static bool fuzz_bare_cr(const char *data, size_t len, size_t at)
+{
+    if (at >= len || data[at] != '\r')
+        return false;
+    size_t j = at;
+    while (j < len && data[j] == '\r')
+        j++;
+    return j < len && data[j] != '\n';
+}
+
+/* Does a line in p[0..n) start with a bare CR? (Heads with one get no BLANK answer.) */
+__attribute__((unused)) static bool fuzz_has_bare_cr_line(const char *p, size_t n)
+{
+    for (size_t i = 1; i < n; i++)
+        if (p[i - 1] == '\n' && fuzz_bare_cr(p, n, i))
+            return true;
+    return false;
+}
+
 /* A watching scanner's BLANK answer at `at` (the head's bytes began at from): at a line that starts
  * with CR or LF, naming only watched names that are in the head. Returns where that line's CRs end
  * (an LF there makes it the blank line, which ends the head). */
@@ -44,6 +64,8 @@ __attribute__((unused)) static size_t fuzz_check_blank(const char *data, size_t 
 {
     if (at == 0 || at >= len || data[at - 1] != '\n' || (data[at] != '\r' && data[at] != '\n'))
         fuzz_fail("BLANK at %zu: not at a line starting with CR or LF", at);
+    if (fuzz_bare_cr(data, len, at))
+        fuzz_fail("BLANK at %zu: that line starts with a bare CR, and the byte after it was given", at);
     for (unsigned k = 0; k < w->n; k++)
         if ((wseen & (1u << k)) && !fuzz_has_name(data + from, at - from, w->name[k], w->len[k]))
             fuzz_fail("BLANK at %zu says %s is in the head; it is not", at, w->name[k]);

@@ -118,20 +118,33 @@ static void same(const char *what, const struct trace *a, const struct trace *b,
 
 /* A watching run's BLANK answers: one before each head, where its blank line starts, with the
  * head's code, naming only watched names the head has. */
+/* Pieces may end right after a line-start CR, before the byte that says whether it is bare: a
+ * BLANK there is the one answer pieces may add. Drops those, to compare with the whole run. */
+static void drop_cut_blanks(struct trace *t, const char *data, size_t len)
+{
+    size_t j = 0;
+    for (size_t i = 0; i < t->n; i++)
+        if (t->r[i].status != RESP_BLANK || !fuzz_bare_cr(data, len, t->r[i].at))
+            t->r[j++] = t->r[i];
+    t->n = j;
+}
+
 static void check_blanks(const struct trace *t, const struct watch *w, const char *data, size_t len)
 {
-    size_t from = 0;
+    size_t from = 0, head_from = 0;
     for (size_t i = 0; i < t->n; i++) {
         const struct rec *r = &t->r[i];
-        if (r->status == RESP_HEAD && (i == 0 || t->r[i - 1].status != RESP_BLANK))
+        if (r->status == RESP_HEAD && (i == 0 || t->r[i - 1].status != RESP_BLANK) &&
+            !fuzz_has_bare_cr_line(data + head_from, r->at - head_from))
             fuzz_fail("a head at %zu without a BLANK before it", r->at);
+        head_from = r->status == RESP_HEAD ? r->at : head_from;
         if (r->status != RESP_BLANK) {
             from = r->status == RESP_HEAD ? r->at : from;
             continue;
         }
         size_t at = r->at;
-        /* A line of CRs then LF is the blank line: the head ends at its LF. A line that starts
-         * with a bare CR is passed over as a header line, so its BLANK may come early. */
+        /* A line of CRs then LF is the blank line: the head ends at its LF. A head with a line
+         * that starts with a bare CR gets no BLANK (fuzz_check_blank refuses one there). */
         size_t e = fuzz_check_blank(data, len, at, from, r->wseen, w);
         if (i + 1 < t->n && t->r[i + 1].status == RESP_HEAD &&
             ((e < len && data[e] == '\n' && t->r[i + 1].at != e + 1) || t->r[i + 1].code != r->code))
@@ -206,7 +219,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *in, size_t size)
 
     run(&wwhole, w, data, len, NULL, ctrl[0]);
     run(&wcut, w, data, len, ctrl + 4, ctrl[0]);
-    same("watching: whole against pieces", &wwhole, &wcut, false, data, len);
+    if (wwhole.n < MAX_REC && wcut.n < MAX_REC) { /* cut short, the two would end at different places */
+        drop_cut_blanks(&wcut, data, len);
+        same("watching: whole against pieces", &wwhole, &wcut, false, data, len);
+    }
     check_blanks(&wwhole, w, data, len);
     if (whole.n < MAX_REC && wwhole.n < MAX_REC)
         same("resp_feed against resp_feed_watch", &whole, &wwhole, true, data, len);

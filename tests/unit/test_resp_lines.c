@@ -241,6 +241,25 @@ static void split_blank(const struct watch *w)
     CHECK(used == 1 && st == RESP_HEAD && code == 200, "split blank line: after its CR the LF ends the head, no line in between");
 }
 
+/* A head with a line that starts with a bare CR: its reader may end the head there or refuse it,
+ * so no line is added anywhere in it (no BLANK), while the head is still counted. A line of CRs
+ * that ends in LF is the blank line, as ever. */
+static void bare_cr(const struct watch *w)
+{
+    static const char bare[] = "HTTP/1.1 200 OK\r\n\rX-Odd: 1\r\nContent-Length: 0\r\n\r\n";
+    static const char crs[] = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\r\n";
+    enum resp_status st;
+    uint16_t code = 0;
+    struct resp r;
+    resp_init(&r);
+    size_t used = resp_feed_watch(&r, bare, sizeof bare - 1, &st, &code, w);
+    CHECK(used == sizeof bare - 1 && st == RESP_HEAD && code == 200, "bare CR: the head ends at its blank line, no BLANK (%d at %zu)",
+          (int)st, used);
+    resp_init(&r);
+    used = resp_feed_watch(&r, crs, sizeof crs - 1, &st, &code, w);
+    CHECK(used == sizeof crs - 4 && st == RESP_BLANK, "CR CR LF: still the blank line, a line can go before it");
+}
+
 int main(void)
 {
     unit_seed(11);
@@ -251,5 +270,6 @@ int main(void)
     struct watch two = {.n = 2, .len = {12, 3}, .name = {"x-request-id", "tag"}};
     agree(&two, "watching two names");
     split_blank(&w);
+    bare_cr(&w);
     return unit_done();
 }

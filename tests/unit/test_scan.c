@@ -666,6 +666,27 @@ static void test_split_blank(void)
     CHECK(used == 1 && st == SCAN_HEAD, "split blank line: after its CR the LF ends the head, no line in between");
 }
 
+/* A request the program sends with a line that starts with a bare CR: no line is added to it
+ * (no BLANK), the head is still counted; cut right after that CR, the next byte is not known and
+ * the BLANK comes there (the documented limit). */
+static void test_bare_cr(void)
+{
+    static const char req[] = "GET / HTTP/1.1\r\nHost: h\r\n\rX-Odd: 1\r\n\r\n";
+    static struct scan_buf sb;
+    const struct watch w = {.n = 1, .len = {12}, .name = {"x-request-id"}};
+    size_t n = sizeof req - 1;
+    struct scan s;
+    enum scan_status st;
+    struct scan_head h;
+    scan_init(&s);
+    size_t used = scan_feed_watch(&s, &sb, &cfg_default, req, n, &st, &h, &w);
+    CHECK(used == n && st == SCAN_HEAD, "bare CR: the head ends at its blank line, no BLANK (%d at %zu)", (int)st, used);
+    scan_init(&s);
+    size_t cut = sizeof "GET / HTTP/1.1\r\nHost: h\r\n\r" - 1;
+    used = scan_feed_watch(&s, &sb, &cfg_default, req, cut, &st, &h, &w);
+    CHECK(used == cut - 1 && st == SCAN_BLANK, "bare CR at a buffer's end: BLANK before it (the byte after is unknown)");
+}
+
 int main(void)
 {
     unit_seed(7);
@@ -685,6 +706,7 @@ int main(void)
     test_opaque();
     test_dropped();
     test_split_blank();
+    test_bare_cr();
     settings_load(&cfg_fields, NULL, NULL);
     rc = settings_parse_one(settings_find("REQTAG_FIELDS"), "tenant=X-Tenant, user=X-User", &cfg_fields, &why);
     CHECK(rc == 0 && cfg_fields.nfields == 2, "config tenant=X-Tenant, user=X-User parsed");
