@@ -74,6 +74,15 @@ static size_t make(char *buf, size_t cap)
     return n;
 }
 
+/* buf[at] is a CR whose run of CRs reaches a byte other than LF. */
+static bool bare_cr_at(const char *buf, size_t len, size_t at)
+{
+    size_t j = at;
+    while (j < len && buf[j] == '\r')
+        j++;
+    return j > at && j < len && buf[j] != '\n';
+}
+
 /* Feed buf in pieces (step 0: whole; > 0: that size; < 0: random sizes) and write what the
  * scanner reported into out: status, offset, code, and the watched names at RESP_BLANK. */
 static void trace(const char *buf, size_t len, int step, const struct watch *w, char *out, size_t cap)
@@ -95,6 +104,8 @@ static void trace(const char *buf, size_t len, int step, const struct watch *w, 
                 snprintf(out + o, cap - o, "OPAQUE");
                 return;
             }
+            if (st == RESP_BLANK && bare_cr_at(buf, len, i + done))
+                continue; /* the piece ended after a bare CR: the one answer a cut may add */
             o += (size_t)snprintf(out + o, cap - o, "%d@%zu:%u/%u ", (int)st, i + done, code,
                                   st == RESP_BLANK ? r.wseen : 0u);
             if (st == RESP_HEAD)
