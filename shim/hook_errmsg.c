@@ -16,6 +16,14 @@
 #include "stream.h"
 #include "strbuf.h"
 
+/* The message through libc's fwrite, flushed (the caller holds the lock). */
+static int say_libc(void *arg)
+{
+    const struct strbuf *sb = arg;
+    REAL(fwrite)(sb->p, 1, sb->len, stderr);
+    return fflush_unlocked(stderr);
+}
+
 /* Send a composed message to stderr: as one tagged line when taken over, else to libc. */
 static void say(struct strbuf *sb)
 {
@@ -24,13 +32,8 @@ static void say(struct strbuf *sb)
         (void)stream_put(stderr, fd, sb->p, sb->len, true);
         return;
     }
-    size_t (*fw)(const void *, size_t, size_t, FILE *) = REAL(fwrite);
-    if (fw != NULL) {
-        flockfile(stderr);
-        fw(sb->p, 1, sb->len, stderr);
-        fflush_unlocked(stderr);
-        funlockfile(stderr);
-    }
+    if (REAL(fwrite) != NULL)
+        (void)stream_locked(stderr, say_libc, sb);
 }
 
 static void put_str(struct strbuf *sb, const char *s)

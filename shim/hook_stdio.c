@@ -212,6 +212,18 @@ HOOK int __printf_chk(int flag, const char *fmt, ...)
     return n;
 }
 
+struct puts_args {
+    int fd;
+    const char *s;
+};
+
+/* The string and its newline, under one lock (true when both went out). */
+static int puts_line(void *arg)
+{
+    const struct puts_args *a = arg;
+    return stream_put(stdout, a->fd, a->s, strlen(a->s), false) == 0 && stream_put(stdout, a->fd, "\n", 1, false) == 0;
+}
+
 HOOK int puts(const char *s)
 {
     int (*real)(const char *) = REAL(puts);
@@ -222,11 +234,8 @@ HOOK int puts(const char *s)
     int fd = stream_fd(stdout);
     if (fd < 0)
         return real(s);
-    size_t n = strlen(s);
-    flockfile(stdout);
-    int rc = stream_put(stdout, fd, s, n, false) == 0 && stream_put(stdout, fd, "\n", 1, false) == 0;
-    funlockfile(stdout);
-    return rc ? 1 : EOF;
+    struct puts_args a = {fd, s};
+    return stream_locked(stdout, puts_line, &a) ? 1 : EOF;
 }
 
 HOOK int putchar(int c)

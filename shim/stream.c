@@ -2,6 +2,7 @@
 #include "stream.h"
 
 #include <errno.h>
+#include <pthread.h>
 
 #include "config.h"
 #include "context.h"
@@ -29,18 +30,46 @@ int stream_fd(FILE *f)
     return outfd_tagged(fd) ? fd : -1;
 }
 
+static void unlock_file(void *f)
+{
+    funlockfile(f);
+}
+
+int stream_locked(FILE *f, int (*run)(void *), void *arg)
+{
+    int rc;
+    flockfile(f);
+    /* glibc's C form registers a jump buffer (no libgcc_s needed in the shim): the cancellation's
+     * unwinding stops here, unlocks, and goes on. */
+    pthread_cleanup_push(unlock_file, f);
+    rc = run(arg);
+    pthread_cleanup_pop(1);
+    return rc;
+}
+
+struct put_args {
+    FILE *f;
+    int fd;
+    const char *p;
+    size_t n;
+};
+
+static int put_unlocked(void *arg)
+{
+    const struct put_args *a = arg;
+    if (a->f->_IO_write_ptr > a->f->_IO_write_base)
+        (void)fflush_unlocked(a->f);
+    int rc = out_line(a->fd, a->p, a->n);
+    if (rc < 0)
+        a->f->_flags |= _IO_ERR_SEEN;
+    return rc;
+}
+
 int stream_put(FILE *f, int fd, const char *p, size_t n, bool lock)
 {
     int saved = errno;
-    if (lock)
-        flockfile(f);
-    if (f->_IO_write_ptr > f->_IO_write_base)
-        (void)fflush_unlocked(f);
-    int rc = out_line(fd, p, n);
-    if (rc < 0)
-        f->_flags |= _IO_ERR_SEEN;
-    if (lock)
-        funlockfile(f);
+    struct put_args a = {f, fd, p, n};
+    int rc = lock ? stream_locked(f, put_unlocked, &a) : put_unlocked(&a);
     if (rc >= 0)
         errno = saved;
     return rc < 0 ? -1 : 0;

@@ -15,6 +15,11 @@
 #include <stddef.h>
 #include <stdio.h>
 
+/* flockfile(f), run(arg), funlockfile(f): a thread cancelled inside run (whose write is a
+ * cancellation point, as in libc's own stdio) gives the lock back as it ends, or every later
+ * stdio call on f in the process would wait for it forever. Returns what run returned. */
+int stream_locked(FILE *f, int (*run)(void *), void *arg);
+
 int stream_fd(FILE *f);
 int stream_put(FILE *f, int fd, const char *p, size_t n, bool lock);
 

@@ -69,3 +69,17 @@ check_pieces() {
     } 2>>"$T/pieces" >/dev/null
     check_pieces "$T/pieces" fa fb
 }
+
+@test "threads cancelled inside tagged fputs, fwrite, fprintf, puts and perror leave no stdio lock held" {
+    # The shim holds the stream's lock around its write, a cancellation point: a thread cancelled
+    # there must give the lock back, or the next stdio call in the process waits forever.
+    run --separate-stderr timeout 60 env LD_PRELOAD="$PRELOAD" REQTAG_STREAMS=stderr,stdout \
+        "$FIXTURES/cancelstdio" 200
+    assert_success
+    assert_line '[cs-1] main 199 ok'
+    assert_equal "${lines[-1]}" '[cs-1] done'
+    assert_equal "$(grep -c '^\[cs-1\] main [0-9]* ok$' <<<"$stderr")" 200
+    # Every stderr line whole and tagged once (a cancelled write may leave a line unwritten, never half).
+    run grep -cvE '^\[cs-1\] (fputs line|fwrite line|fprintf line 1|perror line: Resource temporarily unavailable|main [0-9]+ ok)$' <<<"$stderr"
+    assert_output 0
+}
