@@ -106,12 +106,14 @@ check-asan: deps
 	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=asan all unit fixtures
 	REQTAG_SANITIZE=asan REQTAG_SAN_DIR=$(SAN_DIR) tests/run.sh $(BUILD)/asan
 
-# The tests whose servers are the threaded fixtures, with the shim and the fixtures under TSan
-# (a host without the TSan runtime cannot load a TSan shim; forks, deliberate crashes and thread
-# cancellation behave otherwise under TSan, so proctree, partial and identical stay out);
-# tests/tsan.supp names the races the shim has by design.
+# The tests whose programs are the fixtures (every threaded one among them), with the shim and the
+# fixtures under TSan. A host without the TSan runtime cannot load a TSan shim: tests of nginx,
+# python3 and apache skip (plain_host_only), and proctree (shell children), propagate (python3
+# services), python_pool and the other real-server files stay out. tests/tsan.supp names the
+# races the shim has by design.
 TSAN_BATS = tagging.bats threads.bats pool.bats epoll.bats fdreuse.bats downstream.bats hostile.bats \
-            corpus.bats debug.bats faults.bats stdio.bats
+            corpus.bats debug.bats faults.bats stdio.bats crash.bats partial.bats identical.bats exports.bats \
+            settings.bats output.bats fields.bats echo.bats summary.bats
 check-tsan: deps
 	$(MAKE) BUILD=$(BUILD)/tsan SANITIZE=tsan all fixtures
 	REQTAG_SANITIZE=tsan REQTAG_SAN_DIR=$(SAN_DIR) REQTAG_BATS="$(TSAN_BATS)" tests/run.sh $(BUILD)/tsan

@@ -190,11 +190,13 @@ three_runs() {
 # ---------------------------------------------------------------------------------------------
 
 @test "nginx --echo: fresh, keep-alive, pipelined, HEAD and 404 responses each get one X-Request-ID with the request's ID" {
+    plain_host_only nginx
     spec_mix ngx /miss/ >"$SPEC"
     three_runs start_nginx
 }
 
 @test "nginx --echo: static files of 0 B to 1 MiB+7 sent with sendfile keep byte-identical bodies (fresh, keep-alive, pipelined, HEAD)" {
+    plain_host_only nginx
     spec_files ngxf >"$SPEC"
     three_runs start_nginx
     # The bodies are the files themselves.
@@ -223,6 +225,7 @@ EOF
 }
 
 @test "nginx --echo: a response that already has X-Request-ID (add_header) is not given a second one" {
+    plain_host_only nginx
     spec_own ngxo >"$SPEC"
     three_runs start_nginx
     # nginx itself wrote the header (there is one to keep): the plain run has it too.
@@ -231,6 +234,7 @@ EOF
 }
 
 @test "nginx --echo: wrk -t2 -c64 -d3s reports no socket errors and no non-2xx responses" {
+    plain_host_only nginx
     LOG="$DIR/log"
     start_nginx echo
     run timeout 30 wrk -t2 -c64 -d3s -H 'X-Request-ID: wrk-ngx' "http://127.0.0.1:$PORT/r/wrk"
@@ -246,6 +250,7 @@ EOF
 }
 
 @test "apache mpm_event --echo: fresh, keep-alive, pipelined, HEAD and 404 responses each get one X-Request-ID" {
+    plain_host_only apache2
     command -v apache2 >/dev/null || fail "apache2 is not installed (scripts/deps.sh test)"
     apache_prepare
     spec_mix apev /nf/ >"$SPEC"
@@ -253,6 +258,7 @@ EOF
 }
 
 @test "apache mpm_event --echo: static files (EnableSendfile On) keep byte-identical bodies" {
+    plain_host_only apache2
     command -v apache2 >/dev/null || fail "apache2 is not installed (scripts/deps.sh test)"
     apache_prepare
     spec_files apf >"$SPEC"
@@ -260,6 +266,7 @@ EOF
 }
 
 @test "apache mpm_prefork --echo: CGI responses (chunked) and 404s each get one X-Request-ID" {
+    plain_host_only apache2
     command -v apache2 >/dev/null || fail "apache2 is not installed (scripts/deps.sh test)"
     apache_prepare
     local t=cgi

@@ -138,10 +138,12 @@ corpus_case() {
 }
 
 @test "json: python3 -m http.server (HTTP/1.1, keep-alive): access-log records carry tenant exactly when usable" {
+    plain_host_only python3
     corpus_case python json
 }
 
 @test "json: nginx (2 workers, access log on stderr): access records carry tenant exactly when usable; notices have no field" {
+    plain_host_only nginx
     # nginx answers an obs-folded header with 400 (tpcserver, poolserver and python take it).
     corpus_case nginx json --skip obs-fold --skip obs-fold-tab
     run grep -c '\[notice\]' "$ERR"
@@ -164,6 +166,7 @@ corpus_case() {
 }
 
 @test "logfmt: nginx: access lines parse with logfmt.py and carry the same fields" {
+    plain_host_only nginx
     corpus_case nginx logfmt --skip obs-fold --skip obs-fold-tab
 }
 
@@ -208,6 +211,7 @@ corpus_case() {
 }
 
 @test "text: REQTAG_FIELDS and REQTAG_FORMAT from the environment, python3 http.server" {
+    plain_host_only python3
     REQTAG_FIELDS='tenant=X-Tenant-ID' REQTAG_FORMAT='[{id} {tenant}] ' start_server python "$REQTAG" --
     send corpus envpy
     stop_server
@@ -244,10 +248,12 @@ keepalive_case() {
 }
 
 @test "keep-alive, python3 http.server: each request its own fields" {
+    plain_host_only python3
     keepalive_case python
 }
 
 @test "keep-alive, nginx: each request its own fields" {
+    plain_host_only nginx
     keepalive_case nginx
 }
 
@@ -272,6 +278,7 @@ keepalive_case() {
 }
 
 @test "two fields in text mode: --format '[{id} t={tenant} r={region}] ', nginx" {
+    plain_host_only nginx
     start_server nginx "$REQTAG" --field tenant=X-Tenant-ID --field region=X-Region \
         --format '[{id} t={tenant} r={region}] ' --
     send two txt2
@@ -313,6 +320,7 @@ keepalive_case() {
 }
 
 @test "summary, json, nginx: summaries and access records carry the fields" {
+    plain_host_only nginx
     start_server nginx "$REQTAG" --summary --field tenant=X-Tenant-ID --output json --
     send keepalive sumn
     stop_server

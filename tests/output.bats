@@ -109,14 +109,17 @@ py_case() {
 }
 
 @test "json: python3 -m http.server, stderr a file: every line a JSON record, req_id on request lines" {
+    plain_host_only python3
     py_case json file
 }
 
 @test "json: python3 -m http.server, stderr a pipe: every line a JSON record, req_id on request lines" {
+    plain_host_only python3
     py_case json pipe
 }
 
 @test "logfmt: python3 -m http.server, stderr a file: every line a logfmt record" {
+    plain_host_only python3
     py_case logfmt file
 }
 
@@ -222,10 +225,12 @@ nginx_case() {
 }
 
 @test "json: nginx (2 workers), stderr a file: access and error_log records with req_id, notices without" {
+    plain_host_only nginx
     nginx_case file
 }
 
 @test "json: nginx (2 workers), stderr a pipe: access and error_log records with req_id, notices without" {
+    plain_host_only nginx
     nginx_case pipe
 }
 
@@ -254,6 +259,7 @@ corpus_case() {
 }
 
 @test "json and logfmt: raw hostile lines without a request (NUL, tab, CR, 8 KB, split UTF-8, no final newline)" {
+    plain_host_only python3
     local kind
     for kind in json logfmt; do
         "$REQTAG" --output "$kind" -- python3 "$HELPERS/corpus.py" write 2>>"$T/raw.$kind"
@@ -265,6 +271,7 @@ corpus_case() {
 }
 
 @test "json: backspace and form feed are escaped \\b and \\f (record.h); logfmt gives \\x08 \\x0c" {
+    plain_host_only python3
     "$REQTAG" --output json -- python3 -c 'import os; os.write(2, b"bs\x08 ff\x0c\n")' 2>>"$T/bf.json"
     run cat "$T/bf.json"
     assert_output --regexp '^\{"time":"[^"]+","pid":[0-9]+,"tid":[0-9]+,"msg":"bs\\b ff\\f"\}$'

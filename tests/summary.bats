@@ -115,22 +115,27 @@ scenario() {
 }
 
 @test "nginx (writev + sendfile), stderr a file: one summary per request (200, 404, HEAD, files of 0 B..16 MB, keep-alive, pipelined, reset mid-file, generated IDs, hostile path)" {
+    plain_host_only nginx
     scenario nginx file
 }
 
 @test "nginx (writev + sendfile), stderr a pipe: one summary per request with what the client received" {
+    plain_host_only nginx
     scenario nginx pipe
 }
 
 @test "python3 http.server (HTTP/1.0), stderr a file: one summary per request; pipelined requests it never answers get status 0 at close" {
+    plain_host_only python3
     scenario python file
 }
 
 @test "python3 http.server (HTTP/1.0), stderr a pipe: one summary per request with what the client received" {
+    plain_host_only python3
     scenario python pipe
 }
 
 @test "nginx really sends files with sendfile and heads with writev (so the summary counts both)" {
+    plain_host_only nginx
     command -v strace # scripts/deps.sh test installs it
     start_kind nginx file --summary
     local worker
@@ -165,10 +170,12 @@ no_summary() {
 }
 
 @test "without --summary, nginx: no summary line" {
+    plain_host_only nginx
     no_summary nginx '^\[nnginx-[a-z]+-[0-9]+\] 127\.0\.0\.1 "(GET|HEAD) /'
 }
 
 @test "without --summary, python3 http.server: no summary line" {
+    plain_host_only python3
     no_summary python '^\[npython-[a-z]+-[0-9]+\] 127\.0\.0\.1 - - '
 }
 
@@ -193,6 +200,7 @@ json_scenario() {
 }
 
 @test "--output json, nginx: every summary is a JSON record under its request's req_id" {
+    plain_host_only nginx
     json_scenario nginx
 }
 

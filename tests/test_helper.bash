@@ -43,9 +43,15 @@ asan)
     export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:log_path=$REQTAG_SAN_DIR/ubsan"
     ;;
 tsan)
-    export TSAN_OPTIONS="halt_on_error=0:report_signal_unsafe=0:suppressions=$ROOT/tests/tsan.supp:log_path=$REQTAG_SAN_DIR/tsan"
+    export TSAN_OPTIONS="halt_on_error=0:report_signal_unsafe=0:handle_segv=0:handle_sigbus=0:handle_sigfpe=0:handle_sigill=0:handle_abort=0:allow_user_segv_handler=1:suppressions=$ROOT/tests/tsan.supp:log_path=$REQTAG_SAN_DIR/tsan"
     ;;
 esac
+
+# plain_host_only WHAT: skip under check-tsan, whose shim loads only into a host that carries the
+# TSan runtime (the fixtures do); WHAT (nginx, python3, ...) does not.
+plain_host_only() {
+    [ "${REQTAG_SANITIZE:-}" != tsan ] || skip "check-tsan: $1 has no TSan runtime for the TSan shim to load into"
+}
 
 BG_PIDS=()
 
