@@ -424,7 +424,12 @@ void out_notice(const char *line, size_t n)
 void out_raw(int fd, const char *p, size_t n)
 {
     struct iovec iov = {(void *)p, n};
-    int saved = errno;
+    int saved = errno, cancel;
+    /* The shim's own line (a summary, a notice) is no cancellation point: it is written inside
+     * the program's call (dup2, shutdown, a write that already succeeded), and a thread cancelled
+     * here would die in a call that cannot be cancelled, or without its result. */
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel);
     (void)out_emit(NULL, fd, &iov, 1);
+    pthread_setcancelstate(cancel, NULL);
     errno = saved;
 }

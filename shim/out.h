@@ -9,7 +9,7 @@
  *   the call through); in logfmt/json output its bytes become records at once.
  * - out_flush_mine() writes the calling thread's held piece, if any; errno is preserved. Hooks
  *   call it before the thread blocks, exits or execs, so a piece is never held while it waits.
- * - out_raw() writes bytes as they are (best effort). out_notice() writes one of the shim's own
+ * - out_raw() writes bytes as they are (best effort; never a cancellation point). out_notice() writes one of the shim's own
  *   lines (a warning): as it is in text output, as a record (no request) in logfmt/json output.
  * - out_tid() and out_pid() are the calling thread's and process's ids, cached.
  * - out_readable() is true when every byte of [p, p+n) lies in mapped memory. write and writev

@@ -215,3 +215,14 @@ json_scenario() {
     enc+=$(printf 'a%.0s' $(seq $((96 - 3 - ${#id} - 19))))
     [ "$(grep -c '^\['"$id"'\] reqtag: summary method=GET path='"$enc"' status=200 bytes=[0-9]* duration_us=[1-9][0-9]*$' "$LOG")" -eq 1 ]
 }
+
+@test "a summary written inside dup2 (the connection closed under a pending cancel) is no cancellation point" {
+    run --separate-stderr timeout 30 "$FIXTURES/cancelown"
+    assert_success
+    assert_output 'dup2 returned: yes, cancelled: yes'
+    run --separate-stderr timeout 30 env LD_PRELOAD="$PRELOAD" REQTAG_SUMMARY=1 "$FIXTURES/cancelown"
+    assert_success
+    assert_output 'dup2 returned: yes, cancelled: yes'
+    # The line was written all the same, for the request the connection still had open.
+    [[ "$stderr" == *'[co-1] reqtag: summary method=GET path=/own status=0 bytes=0 '* ]]
+}
