@@ -232,8 +232,6 @@ static void same(const char *what, const struct trace *a, const struct trace *b,
     }
 }
 
-/* A watching run's BLANK answers: one before each head, where its blank line starts, naming
- * only watched names the head has. */
 /* Pieces may end right after a line-start CR, before the byte that says whether it is bare: a
  * BLANK there is the one answer pieces may add. Drops those, to compare with the whole run. */
 static void drop_cut_blanks(struct trace *t, const char *data, size_t len)
@@ -245,6 +243,8 @@ static void drop_cut_blanks(struct trace *t, const char *data, size_t len)
     t->n = j;
 }
 
+/* A watching run's BLANK answers: one before each head (none for a head with a line that
+ * starts with a bare CR), where its blank line starts, naming only watched names the head has. */
 static void check_blanks(const struct trace *t, const struct watch *w, const char *data, size_t len)
 {
     size_t from = 0, head_from = 0;
